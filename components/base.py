@@ -1,0 +1,38 @@
+"""Helpers shared by every component: layered tags and child resource options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+
+#: Tag every resource carries so operators can tell code-managed resources from hand-made ones.
+MANAGED_BY_TAG = {"ManagedBy": "pulumi"}
+
+
+def merge_tags(name: str, *layers: Mapping[str, str] | None) -> dict[str, str]:
+    """Merge tag layers, later ones winning, and set ``Name`` last so it always names the resource.
+
+    Layers follow terraform-aws-modules: global tags first, then component tags, then
+    per-resource tags. ``Name`` is what the AWS console shows, so it is never overridable.
+    """
+    merged: dict[str, str] = dict(MANAGED_BY_TAG)
+    for layer in layers:
+        if layer:
+            merged.update(layer)
+    merged["Name"] = name
+    return merged
+
+
+def child_opts(parent: pulumi.Resource, **kwargs) -> pulumi.ResourceOptions:
+    """Options for a component's child: parented to the component (so it inherits its provider)."""
+    return pulumi.ResourceOptions(parent=parent, **kwargs)
+
+
+def stateful_opts(parent: pulumi.Resource, **kwargs) -> pulumi.ResourceOptions:
+    """Options for a child that holds data: protected against deletion by ``pulumi destroy``/``up``.
+
+    Kept separate from :func:`child_opts` so a reader sees at the call site which resources are
+    guarded, and so the policy tests can assert the same set.
+    """
+    return pulumi.ResourceOptions(parent=parent, protect=True, **kwargs)

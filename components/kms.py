@@ -1,0 +1,110 @@
+"""Customer-managed KMS key with rotation, an alias and a least-privilege key policy."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.base import child_opts, merge_tags, stateful_opts
+
+
+@dataclass(frozen=True)
+class ServiceGrant:
+    """Lets an AWS service principal use the key, scoped to our account.
+
+    ``service`` is the principal (``logs.us-east-1.amazonaws.com``); ``actions`` the KMS actions it
+    may call; ``source_arn_like`` an optional ``aws:SourceArn`` pattern narrowing the grant further.
+    """
+
+    service: str
+    actions: tuple[str, ...] = ("kms:Decrypt", "kms:GenerateDataKey*")
+    source_arn_like: str | None = None
+
+
+@dataclass
+class KmsKeyArgs:
+    """Inputs of :class:`KmsKey`.
+
+    Attributes:
+        account_id: AWS account that owns the key; its root gets administrative access so IAM
+            policies can delegate use (the AWS default key policy, made explicit).
+        alias: Alias name without the ``alias/`` prefix. Required: operators find keys by alias.
+        description: Shown in the console. Default: empty.
+        service_grants: Service principals allowed to use the key. Default: none.
+        deletion_window_days: Waiting period before a scheduled deletion. Default: 30 (the
+            maximum), so a mistaken delete can still be cancelled.
+        tags: Extra tags. Default: none.
+    """
+
+    account_id: pulumi.Input[str]
+    alias: str
+    description: str = ""
+    service_grants: list[ServiceGrant] = field(default_factory=list)
+    deletion_window_days: int = 30
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def key_policy(account_id: str, grants: list[ServiceGrant]) -> str:
+    """Render the key policy: account root administers, each service gets only its actions."""
+    statements: list[dict] = [
+        {
+            "Sid": "AccountAdministers",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    for index, grant in enumerate(grants):
+        conditions: dict = {"StringEquals": {"aws:SourceAccount": account_id}}
+        if grant.source_arn_like:
+            conditions["ArnLike"] = {"aws:SourceArn": grant.source_arn_like}
+        statements.append(
+            {
+                "Sid": f"AllowService{index}",
+                "Effect": "Allow",
+                "Principal": {"Service": grant.service},
+                "Action": list(grant.actions),
+                "Resource": "*",
+                "Condition": conditions,
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+class KmsKey(pulumi.ComponentResource):
+    """A symmetric customer-managed key with yearly rotation and an alias.
+
+    Keys are stateful: deleting one makes everything encrypted with it unreadable, so the key is
+    protected and deletion waits the full window.
+    """
+
+    key: aws.kms.Key
+    alias: aws.kms.Alias
+
+    def __init__(self, name: str, args: KmsKeyArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("platform:security:KmsKey", name, None, opts)
+        policy = pulumi.Output.from_input(args.account_id).apply(
+            lambda account: key_policy(account, args.service_grants)
+        )
+        self.key = aws.kms.Key(
+            f"{name}-key",
+            description=args.description,
+            enable_key_rotation=True,
+            deletion_window_in_days=args.deletion_window_days,
+            policy=policy,
+            tags=merge_tags(args.alias, args.tags),
+            opts=stateful_opts(self),
+        )
+        self.alias = aws.kms.Alias(
+            f"{name}-alias",
+            name=f"alias/{args.alias}",
+            target_key_id=self.key.key_id,
+            opts=child_opts(self),
+        )
+        self.arn = self.key.arn
+        self.key_id = self.key.key_id
+        self.register_outputs({"arn": self.arn, "key_id": self.key_id, "alias": self.alias.name})

@@ -1,0 +1,281 @@
+"""Run a Pulumi program offline under the SDK's mocks and record every resource registration.
+
+This is the one harness behind the tests and the offline tools (``plan``, ``diff``, ...). It uses
+the SDK's own ``pulumi.runtime.set_mocks``: the program is the real one, only the engine side is
+simulated. A recording monitor keeps the full ``RegisterResourceRequest`` of each resource, so
+options the mocks API does not surface (``protect``, ``parent``, aliases, ...) can be asserted.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks, rpc
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+PROJECT = "platform"
+ROOT = Path(__file__).resolve().parent.parent
+MOCK_ACCOUNT_ID = "123456789012"
+
+# Outputs the AWS provider computes that our programs read; the mocks synthesise them so that
+# every downstream input is concrete in the plan instead of an unknown.
+_COMPUTED_OUTPUTS: dict[str, Callable[[str, str], dict[str, Any]]] = {
+    "aws:rds/instance:Instance": lambda n, r: {
+        "address": f"{n}.abc123.{r}.rds.amazonaws.com",
+        "endpoint": f"{n}.abc123.{r}.rds.amazonaws.com:5432",
+        "masterUserSecrets": [
+            {"secretArn": f"arn:aws:secretsmanager:{r}:{MOCK_ACCOUNT_ID}:secret:rds!{n}"}
+        ],
+        "resourceId": f"db-{_digest(n)}",
+    },
+    "aws:rds/proxy:Proxy": lambda n, r: {"endpoint": f"{n}.proxy-abc123.{r}.rds.amazonaws.com"},
+    "aws:rds/proxyEndpoint:ProxyEndpoint": lambda n, r: {
+        "endpoint": f"{n}.endpoint.proxy-abc123.{r}.rds.amazonaws.com"
+    },
+    "aws:elasticache/replicationGroup:ReplicationGroup": lambda n, r: {
+        "configurationEndpointAddress": f"clustercfg.{n}.abc123.{r}.cache.amazonaws.com",
+        "primaryEndpointAddress": f"master.{n}.abc123.{r}.cache.amazonaws.com",
+        "readerEndpointAddress": f"replica.{n}.abc123.{r}.cache.amazonaws.com",
+    },
+    "aws:s3/bucket:Bucket": lambda n, r: {"bucketRegionalDomainName": f"{n}.s3.{r}.amazonaws.com"},
+    "aws:s3/bucketV2:BucketV2": lambda n, r: {
+        "bucketRegionalDomainName": f"{n}.s3.{r}.amazonaws.com"
+    },
+    "aws:cloudfront/distribution:Distribution": lambda n, r: {
+        "domainName": f"d{_digest(n)}.cloudfront.net",
+        "hostedZoneId": "Z2FDTNDATAQYW2",
+    },
+    "aws:sqs/queue:Queue": lambda n, r: {
+        "url": f"https://sqs.{r}.amazonaws.com/{MOCK_ACCOUNT_ID}/{n}"
+    },
+    "aws:kms/key:Key": lambda n, r: {"keyId": _uuid(n)},
+    "aws:ec2/vpc:Vpc": lambda n, r: {"defaultSecurityGroupId": f"sg-{_digest(n)}"},
+}
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:12]
+
+
+def _uuid(value: str) -> str:
+    h = hashlib.sha256(value.encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+@dataclass(frozen=True)
+class RecordedResource:
+    """One resource as the engine would have received it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    provider: str
+    inputs: dict[str, Any]
+    protect: bool
+    delete_before_replace: bool
+    retain_on_delete: bool
+    ignore_changes: list[str]
+    replace_on_changes: list[str]
+    aliases: list[str]
+    dependencies: list[str]
+    region: str = ""
+
+    @property
+    def is_component(self) -> bool:
+        """True for ComponentResources (and the stack), which the engine does not create in AWS."""
+        return not self.custom
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe view, the shape ``plan --json`` prints."""
+        return asdict(self)
+
+
+@dataclass
+class PlanResult:
+    """Everything a program registered, in registration order, plus its stack outputs."""
+
+    stack: str
+    resources: list[RecordedResource]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_token: str) -> list[RecordedResource]:
+        """Resources whose type token equals ``type_token``."""
+        return [r for r in self.resources if r.type == type_token]
+
+    def by_urn(self) -> dict[str, RecordedResource]:
+        """Index of resources by URN."""
+        return {r.urn: r for r in self.resources}
+
+    def children_of(self, urn: str) -> list[RecordedResource]:
+        """Direct children of the resource with ``urn``."""
+        return [r for r in self.resources if r.parent == urn]
+
+    def named(self, name: str) -> RecordedResource:
+        """The single resource with logical name ``name``; KeyError when absent or ambiguous."""
+        found = [r for r in self.resources if r.name == name]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} resources named {name!r}")
+        return found[0]
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    """Engine stand-in: ids and computed outputs for resources, answers for the invokes we use."""
+
+    def __init__(self) -> None:
+        self.provider_regions: dict[str, str] = {}
+
+    def region_of(self, provider_ref: str) -> str:
+        """Region of the explicit provider ``provider_ref`` (``urn::id``); empty for the default."""
+        return self.provider_regions.get(provider_ref.rsplit("::", 1)[-1], "")
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        resource_id = f"{args.name}-id"
+        if args.typ == "pulumi:providers:aws":
+            self.provider_regions[resource_id] = args.inputs.get("region", "")
+            return resource_id, dict(args.inputs)
+        region = self.region_of(args.provider or "") or "us-east-1"
+        service = args.typ.split(":")[1].split("/")[0]
+        state = {
+            "arn": f"arn:aws:{service}:{region}:{MOCK_ACCOUNT_ID}:{args.name}",
+            **args.inputs,
+        }
+        extra = _COMPUTED_OUTPUTS.get(args.typ)
+        if extra:
+            state.update(extra(args.name, region))
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": MOCK_ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:root",
+                "userId": MOCK_ACCOUNT_ID,
+                "id": MOCK_ACCOUNT_ID,
+            }
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        raise NotImplementedError(f"offline harness has no answer for invoke {args.token}")
+
+
+class _RecordingMonitor(mocks.MockMonitor):
+    """MockMonitor that keeps the full registration request of every resource."""
+
+    def __init__(self, engine_mocks: _Mocks) -> None:
+        super().__init__(engine_mocks)
+        self.engine_mocks = engine_mocks
+        self.records: list[RecordedResource] = []
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        inputs = _sync_await(_deserialize(request.object))
+        self.records.append(
+            RecordedResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=request.custom,
+                provider=request.provider,
+                inputs=inputs,
+                protect=bool(request.protect),
+                delete_before_replace=request.deleteBeforeReplace,
+                retain_on_delete=bool(request.retainOnDelete),
+                ignore_changes=list(request.ignoreChanges),
+                replace_on_changes=list(request.replaceOnChanges),
+                aliases=[a.urn or a.spec.name for a in request.aliases] + list(request.aliasURNs),
+                dependencies=list(request.dependencies),
+                region=self.engine_mocks.region_of(request.provider)
+                if request.provider
+                else inputs.get("region", ""),
+            )
+        )
+        return response
+
+
+async def _deserialize(struct) -> dict[str, Any]:
+    return _plain(rpc.deserialize_properties(struct))
+
+
+def _plain(value: Any) -> Any:
+    """Strip SDK wrappers so inputs compare and serialise as plain JSON data."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def run_program(
+    program: Callable[[], None],
+    *,
+    stack: str = "test",
+    config: Mapping[str, str] | None = None,
+    project: str = PROJECT,
+) -> PlanResult:
+    """Run ``program`` as stack ``stack`` of ``project`` under mocks and return what it registered.
+
+    Each run happens in a fresh ``contextvars`` context, so runs do not leak the root stack
+    resource, settings or config into each other. Exceptions raised by the program propagate.
+    """
+    return contextvars.Context().run(_run, program, stack, dict(config or {}), project)
+
+
+def _run(program: Callable[[], None], stack: str, config: dict[str, str], project: str):
+    engine_mocks = _Mocks()
+    monitor = _RecordingMonitor(engine_mocks)
+    pulumi.runtime.set_all_config(config)
+    mocks.set_mocks(engine_mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    _sync_await(run_pulumi_func(program))
+    root = pulumi.runtime.settings.get_root_resource()
+    outputs = _sync_await(_resolve(getattr(root, "outputs", None) or {}))
+    return PlanResult(stack=stack, resources=monitor.records, outputs=outputs)
+
+
+async def _resolve(values: Mapping[str, Any]) -> dict[str, Any]:
+    resolved = {}
+    for key, value in values.items():
+        resolved[key] = _plain(await pulumi.Output.from_input(value).future())
+    return resolved
+
+
+def stack_config(stack: str, root: Path = ROOT) -> dict[str, str]:
+    """Read ``Pulumi.<stack>.yaml`` into the flat string map the engine hands a program.
+
+    The engine passes structured values (objects, lists) as JSON strings and scalars as text;
+    doing the same here means the offline run parses config exactly as a real run does.
+    """
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        raise FileNotFoundError(f"no stack config {path.name} in {root}")
+    document = yaml.safe_load(path.read_text()) or {}
+    flat: dict[str, str] = {}
+    for key, value in (document.get("config") or {}).items():
+        if isinstance(value, (dict, list)):
+            flat[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            flat[key] = "true" if value else "false"
+        else:
+            flat[key] = str(value)
+    return flat
+
+
+def run_stack(stack: str, root: Path = ROOT, config: Mapping[str, str] | None = None) -> PlanResult:
+    """Run the real stack program (``infra/__main__.py``'s entry point) for ``stack`` offline.
+
+    ``config`` replaces the values read from ``Pulumi.<stack>.yaml`` when given (tests use this to
+    feed edited configs through the same path).
+    """
+    from infra.program import main
+
+    return run_program(main, stack=stack, config=stack_config(stack, root) if config is None else config)

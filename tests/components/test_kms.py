@@ -1,0 +1,52 @@
+"""KmsKey on its own: rotation, protection, and a policy that grants services only what they need."""
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+
+from components.kms import KmsKey, KmsKeyArgs, ServiceGrant, key_policy
+from infra.harness import run_program
+
+
+def _program():
+    provider = aws.Provider("euw1", region="eu-west-1")
+    KmsKey(
+        "logs",
+        KmsKeyArgs(
+            account_id="111122223333",
+            alias="acme-logs",
+            service_grants=[ServiceGrant("logs.eu-west-1.amazonaws.com")],
+            tags={"Team": "platform"},
+        ),
+        opts=pulumi.ResourceOptions(provider=provider),
+    )
+
+
+def test_key_is_rotated_protected_and_in_the_providers_region():
+    result = run_program(_program)
+    (key,) = result.of_type("aws:kms/key:Key")
+    assert key.name == "logs-key"
+    assert key.inputs["enableKeyRotation"] is True
+    assert key.inputs["deletionWindowInDays"] == 30
+    assert key.protect is True
+    assert key.region == "eu-west-1"
+    assert key.inputs["tags"] == {"ManagedBy": "pulumi", "Team": "platform", "Name": "acme-logs"}
+    (alias,) = result.of_type("aws:kms/alias:Alias")
+    assert alias.inputs["name"] == "alias/acme-logs"
+    component = result.of_type("platform:security:KmsKey")[0]
+    assert key.parent == alias.parent == component.urn
+
+
+def test_policy_scopes_service_grants_to_the_account():
+    policy = json.loads(
+        key_policy("111122223333", [ServiceGrant("cloudfront.amazonaws.com", ("kms:Decrypt",), "arn:x")])
+    )
+    admin, service = policy["Statement"]
+    assert admin["Principal"] == {"AWS": "arn:aws:iam::111122223333:root"}
+    assert service["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert service["Action"] == ["kms:Decrypt"]
+    assert service["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "111122223333"},
+        "ArnLike": {"aws:SourceArn": "arn:x"},
+    }
