@@ -59,6 +59,8 @@ _COMPUTED_OUTPUTS: dict[str, Callable[[str, str], dict[str, Any]]] = {
     },
     "aws:kms/key:Key": lambda n, r: {"keyId": _uuid(n)},
     "aws:ec2/vpc:Vpc": lambda n, r: {"defaultSecurityGroupId": f"sg-{_digest(n)}"},
+    "random:index/randomPassword:RandomPassword": lambda n, r: {"result": f"mock-{_digest(n)}"},
+    "aws:ec2/eip:Eip": lambda n, r: {"allocationId": f"eipalloc-{_digest(n)}"},
 }
 
 

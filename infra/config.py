@@ -1,0 +1,357 @@
+"""The stack configuration: one pydantic model for every key under the ``platform:`` namespace.
+
+All defaults live here. ``load_config`` turns the engine's flat string map into a validated
+:class:`StackConfig` or raises :class:`ConfigError` (a ``pulumi.RunError``, so the CLI shows a
+one-line message instead of a traceback) naming the key path, the bad value and what is allowed.
+It runs before any resource is registered.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+NAMESPACE = "platform"
+
+# RDS PostgreSQL allows at most 15 read replicas per source instance, cross-region included.
+MAX_READ_REPLICAS = 15
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+_REGION = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
+# The usual short forms, so ap-south-1 (aps1) and ap-southeast-1 (apse1) never collide.
+_DIRECTIONS = {
+    "east": "e",
+    "west": "w",
+    "north": "n",
+    "south": "s",
+    "central": "c",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+}
+
+
+class ConfigError(pulumi.RunError):
+    """Invalid stack configuration; the message names the key path, the value and what is allowed."""
+
+    def __init__(self, path: str, value: Any, allowed: str):
+        self.path, self.value, self.allowed = path, value, allowed
+        super().__init__(f"invalid config {path} = {json.dumps(value, default=str)}: {allowed}")
+
+
+class _Model(BaseModel):
+    """Base for config sections: camelCase keys as in the stack YAML, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+
+class RegionConfig(_Model):
+    """One regional cell.
+
+    ``role``: ``primary`` holds the writable database (exactly one, listed first); ``active``
+    serves traffic with its own cluster, cache and queues (phase 4); ``standby`` holds only the
+    network and cross-region read replicas (phase 3 disaster recovery). Default: ``active``.
+    ``cidr``: the cell's VPC range, a private /16 to /20. ``availabilityZones``: default the
+    region's ``a``, ``b`` and ``c`` zones; explicit so a subnet never moves zone (that replaces
+    it). ``readReplicas``: PostgreSQL read replicas in this region. Default: 0.
+    """
+
+    region: Annotated[str, Field(pattern=_REGION)]
+    role: Literal["primary", "active", "standby"] = "active"
+    cidr: str
+    availability_zones: list[str] | None = None
+    read_replicas: Annotated[int, Field(ge=0, le=MAX_READ_REPLICAS)] = 0
+
+    @field_validator("cidr")
+    @classmethod
+    def _private_cidr(cls, value: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(value)
+        except ValueError as error:
+            raise ValueError(f"must be an IPv4 network in CIDR notation ({error})") from None
+        if not network.is_private or not 16 <= network.prefixlen <= 20:
+            raise ValueError("must be a private (RFC 1918) network with a prefix from /16 to /20")
+        return str(network)
+
+    @property
+    def zones(self) -> list[str]:
+        """The availability zones this cell spans."""
+        return self.availability_zones or [f"{self.region}{letter}" for letter in "abc"]
+
+
+class NetworkConfig(_Model):
+    """VPC settings shared by every cell.
+
+    ``natGateways``: ``single`` (one NAT for the VPC, phase 1) or ``perAz`` (one per zone, so a
+    zone outage does not cut the others off). Default: ``single``. ``flowLogRetentionDays``:
+    default 365.
+    """
+
+    nat_gateways: Literal["single", "perAz"] = "single"
+    flow_log_retention_days: int = 365
+
+
+class ProxyConfig(_Model):
+    """RDS Proxy pooling (the seed guides' PgBouncer, managed). Defaults: 90% of the database's
+    connections for the pool, 50% kept idle, clients idle 30 minutes are dropped."""
+
+    max_connections_percent: Annotated[int, Field(ge=1, le=100)] = 90
+    max_idle_connections_percent: Annotated[int, Field(ge=0, le=100)] = 50
+    idle_client_timeout_seconds: Annotated[int, Field(ge=1, le=28800)] = 1800
+
+
+class DatabaseConfig(_Model):
+    """PostgreSQL on RDS. Defaults: PostgreSQL 16 on db.m7g.large (Graviton, no burst credits to
+    run out of at peak), 100 GiB gp3 growing to 1 TiB, 7-day backups, Performance Insights 7 days,
+    enhanced monitoring every 60 s, statements slower than 500 ms logged. ``replicaInstanceClass``
+    defaults to ``instanceClass``."""
+
+    engine: Literal["postgres"] = "postgres"
+    engine_version: Annotated[str, Field(pattern=r"^1[3-7]$")] = "16"
+    instance_class: Annotated[str, Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] = "db.m7g.large"
+    replica_instance_class: Annotated[str, Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] | None = None
+    allocated_storage_gb: Annotated[int, Field(ge=20, le=65536)] = 100
+    max_allocated_storage_gb: Annotated[int, Field(ge=22, le=65536)] = 1000
+    backup_retention_days: Annotated[int, Field(ge=1, le=35)] = 7
+    performance_insights_retention_days: int = 7
+    monitoring_interval_seconds: Literal[1, 5, 10, 15, 30, 60] = 60
+    slow_query_ms: Annotated[int, Field(ge=0, le=60000)] = 500
+    database_name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = "app"
+    master_username: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")] = "app_admin"
+    proxy: ProxyConfig = ProxyConfig()
+
+    @field_validator("performance_insights_retention_days")
+    @classmethod
+    def _pi_retention(cls, value: int) -> int:
+        if value not in (7, 731) and not (value % 31 == 0 and 1 <= value // 31 <= 23):
+            raise ValueError("must be 7, a multiple of 31 up to 713 (months), or 731")
+        return value
+
+    @property
+    def replica_class(self) -> str:
+        """Instance class of read replicas."""
+        return self.replica_instance_class or self.instance_class
+
+
+class CacheConfig(_Model):
+    """ElastiCache replication group per active cell. Defaults: Valkey 8.0 on cache.t4g.small,
+    cluster mode on with 1 shard and 1 replica (resharding a cluster-mode group is online, turning
+    cluster mode on later is a migration), snapshots kept 7 days."""
+
+    engine: Literal["valkey", "redis"] = "valkey"
+    engine_version: Annotated[str, Field(pattern=r"^\d+\.\d+$")] = "8.0"
+    node_type: Annotated[str, Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")] = "cache.t4g.small"
+    cluster_mode: bool = True
+    shards: Annotated[int, Field(ge=1, le=500)] = 1
+    replicas_per_shard: Annotated[int, Field(ge=1, le=5)] = 1
+    snapshot_retention_days: Annotated[int, Field(ge=1, le=35)] = 7
+
+
+class AssetsConfig(_Model):
+    """S3 + CloudFront for uploads and static assets. Defaults: price class 100 (North America and
+    Europe edges), objects to Standard-IA after 30 days, old versions kept 90 days, WAF rate limit
+    2000 requests per 5 minutes per IP, no custom domain (``aliases`` needs ``certificateArn``, an
+    ACM certificate in us-east-1)."""
+
+    price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
+    transition_to_ia_days: Annotated[int, Field(ge=30, le=3650)] = 30
+    noncurrent_version_expiration_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    waf_rate_limit: Annotated[int, Field(ge=100, le=2_000_000_000)] = 2000
+    aliases: list[Annotated[str, Field(pattern=r"^[a-z0-9*][a-z0-9.-]+\.[a-z]{2,}$")]] = []
+    certificate_arn: Annotated[str, Field(pattern=r"^arn:aws:acm:us-east-1:\d{12}:certificate/")] | None = None
+
+
+class QueueConfig(_Model):
+    """One SQS job queue (with its dead-letter queue). Defaults: 60 s visibility timeout, 4 days
+    retention, moved to the DLQ after 5 failed receives, standard (not FIFO)."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,29}$")]
+    visibility_timeout_seconds: Annotated[int, Field(ge=0, le=43200)] = 60
+    message_retention_seconds: Annotated[int, Field(ge=60, le=1209600)] = 345600
+    max_receive_count: Annotated[int, Field(ge=1, le=1000)] = 5
+    fifo: bool = False
+
+
+class ThresholdsConfig(_Model):
+    """Alarm thresholds; defaults are the seed guides' (CPU 70%, connections and memory 80%)."""
+
+    db_cpu_percent: Annotated[float, Field(gt=0, le=100)] = 70
+    db_connections_percent: Annotated[float, Field(gt=0, le=100)] = 80
+    replica_lag_seconds: Annotated[float, Field(gt=0)] = 30
+    db_free_storage_percent: Annotated[float, Field(gt=0, lt=100)] = 10
+    cache_cpu_percent: Annotated[float, Field(gt=0, le=100)] = 70
+    cache_memory_percent: Annotated[float, Field(gt=0, le=100)] = 80
+    cache_evictions: Annotated[float, Field(ge=0)] = 0
+    queue_oldest_message_seconds: Annotated[float, Field(gt=0)] = 300
+    dlq_depth: Annotated[float, Field(ge=0)] = 0
+    cdn_5xx_rate_percent: Annotated[float, Field(gt=0, le=100)] = 1
+
+
+class MonitoringConfig(_Model):
+    """Alerting and dashboards. Defaults: no e-mail subscribers, dashboards on, logs kept 365 days
+    (the FSBP minimum of one year)."""
+
+    alert_emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = []
+    dashboard: bool = True
+    log_retention_days: int = 365
+    thresholds: ThresholdsConfig = ThresholdsConfig()
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value < 365 or value not in LOG_RETENTION_DAYS:
+            allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS if d >= 365)
+            raise ValueError(f"must be a CloudWatch retention of at least a year: one of {allowed}")
+        return value
+
+
+class StackConfig(_Model):
+    """The whole ``platform:`` namespace of one stack.
+
+    ``name``: the environment's name and the root of every physical name (``acme-prod``); it
+    must stay the same across phases, which is what makes promotion an in-place update.
+    ``phase``: the scaling phase (1-4) whose targets the config must meet. ``tags``: added to
+    every resource. Other keys: see each section's model.
+    """
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", min_length=3, max_length=20)]
+    phase: Annotated[int, Field(ge=1, le=4)]
+    regions: Annotated[list[RegionConfig], Field(min_length=1, max_length=5)]
+    tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = {}
+    network: NetworkConfig = NetworkConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    cache: CacheConfig = CacheConfig()
+    assets: AssetsConfig = AssetsConfig()
+    queues: list[QueueConfig] = [QueueConfig(name="jobs")]
+    monitoring: MonitoringConfig = MonitoringConfig()
+
+    @property
+    def primary(self) -> RegionConfig:
+        """The cell holding the writable database."""
+        return self.regions[0]
+
+
+def _key_path(loc: tuple) -> str:
+    path = f"{NAMESPACE}:{loc[0]}" if loc else NAMESPACE
+    for part in loc[1:]:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _allowed_keys(model: type[BaseModel]) -> str:
+    return ", ".join(sorted(field.alias or name for name, field in model.model_fields.items()))
+
+
+def _submodel(annotation: Any) -> type[BaseModel] | None:
+    """The config section model inside a field annotation (``X``, ``X | None``, ``list[X]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _submodel(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The section model that owns the key at ``loc`` (for 'unknown key' messages)."""
+    model: type[BaseModel] | None = StackConfig
+    for part in loc[:-1]:
+        if isinstance(part, int) or model is None:
+            continue
+        field = next((f for n, f in model.model_fields.items() if part in (n, f.alias)), None)
+        model = _submodel(field.annotation) if field else None
+    return model
+
+
+def _from_validation_error(error: ValidationError) -> ConfigError:
+    first = error.errors()[0]
+    loc = first["loc"]
+    if first["type"] == "extra_forbidden":
+        owner = _model_at(loc)
+        allowed = f"unknown key; allowed keys: {_allowed_keys(owner)}" if owner else "unknown key"
+        return ConfigError(_key_path(loc), first["input"], allowed)
+    message = first["msg"].removeprefix("Value error, ")
+    return ConfigError(_key_path(loc), first.get("input"), message)
+
+
+def parse_value(raw: str) -> Any:
+    """Decode one engine config value: objects and lists arrive as JSON text, scalars as text."""
+    text = raw.strip()
+    if text[:1] in "{[":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return raw
+    return raw
+
+
+def raw_namespace(flat: Mapping[str, str]) -> dict[str, Any]:
+    """Pick the ``platform:`` keys out of the engine's flat config map, values decoded."""
+    prefix = f"{NAMESPACE}:"
+    return {key[len(prefix) :]: parse_value(value) for key, value in flat.items() if key.startswith(prefix)}
+
+
+def load_config(flat: Mapping[str, str]) -> StackConfig:
+    """Validate a stack's flat config map (``{"platform:name": "acme-prod", ...}``).
+
+    Raises ConfigError for the first problem found: a schema error, or a cross-field rule
+    from :mod:`infra.rules`.
+    """
+    from infra.rules import check_rules
+
+    try:
+        config = StackConfig.model_validate(raw_namespace(flat))
+    except ValidationError as error:
+        raise _from_validation_error(error) from None
+    check_rules(config)
+    return config
+
+
+def current_config() -> dict[str, str]:
+    """The flat config map of the running Pulumi program (engine-provided or mocked)."""
+    from pulumi.runtime import config as runtime_config
+
+    flat = dict(runtime_config.get_config_env())
+    flat.update(runtime_config.CONFIG.get())
+    return {key: value for key, value in flat.items() if isinstance(value, str)}
+
+
+def region_code(region: str) -> str:
+    """Short, stable code of a region for physical names: ``us-east-1`` -> ``use1``."""
+    match = re.fullmatch(r"([a-z]{2})(-gov)?-([a-z]+)-(\d)", region)
+    if not match:
+        raise ValueError(f"not an AWS region name: {region!r}")
+    country, gov, direction, number = match.groups()
+    return f"{country}{'g' if gov else ''}{_DIRECTIONS.get(direction, direction)}{number}"

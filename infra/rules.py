@@ -1,0 +1,179 @@
+"""Cross-field rules of the stack config, and the phase targets of SPEC §3.
+
+Each rule raises :class:`~infra.config.ConfigError` naming the one key a user has to change.
+Schema-level checks (types, ranges, unknown keys) live in the pydantic model; what needs more
+than one field lives here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+
+from infra.config import MAX_READ_REPLICAS, ConfigError, StackConfig
+
+#: Minimum read replicas in each serving region, by phase (SPEC §3 "PostgreSQL" row).
+PHASE_MIN_READERS = {1: 0, 2: 1, 3: 3, 4: 3}
+#: Backup retention (days) from which point-in-time recovery meets the phase's target.
+PHASE_MIN_BACKUP_DAYS = {1: 1, 2: 30, 3: 30, 4: 30}
+#: Serving regions (primary + active) each phase runs in.
+PHASE_SERVING_REGIONS = {1: 1, 2: 1, 3: 1, 4: 3}
+
+
+def check_rules(config: StackConfig) -> None:
+    """Raise ConfigError for the first cross-field rule ``config`` breaks."""
+    _check_regions(config)
+    _check_database(config)
+    _check_cache(config)
+    _check_assets(config)
+    _check_queues(config)
+    _check_phase(config)
+
+
+def _check_regions(config: StackConfig) -> None:
+    seen: dict[str, int] = {}
+    networks: list[tuple[int, ipaddress.IPv4Network]] = []
+    for index, cell in enumerate(config.regions):
+        path = f"platform:regions[{index}]"
+        if cell.region in seen:
+            raise ConfigError(
+                f"{path}.region",
+                cell.region,
+                f"already used by platform:regions[{seen[cell.region]}]; regions must be distinct",
+            )
+        seen[cell.region] = index
+        if (index == 0) != (cell.role == "primary"):
+            raise ConfigError(
+                f"{path}.role",
+                cell.role,
+                "the first region must be 'primary' and no other; others are 'active' or 'standby'",
+            )
+        zones = cell.zones
+        pattern = re.compile(rf"^{re.escape(cell.region)}[a-z]$")
+        if len(zones) != 3 or len(set(zones)) != 3 or not all(pattern.match(z) for z in zones):
+            raise ConfigError(
+                f"{path}.availabilityZones", zones, f"three distinct zones of {cell.region} (e.g. {cell.region}a)"
+            )
+        if cell.role == "standby" and cell.read_replicas < 1:
+            raise ConfigError(
+                f"{path}.readReplicas", cell.read_replicas, "a standby region exists to hold read replicas: at least 1"
+            )
+        network = ipaddress.IPv4Network(cell.cidr)
+        for other_index, other in networks:
+            if network.overlaps(other):
+                raise ConfigError(
+                    f"{path}.cidr",
+                    cell.cidr,
+                    f"overlaps platform:regions[{other_index}].cidr {other}; cells must not "
+                    "overlap so they can be peered",
+                )
+        networks.append((index, network))
+    total = sum(cell.read_replicas for cell in config.regions)
+    if total > MAX_READ_REPLICAS:
+        raise ConfigError(
+            "platform:regions",
+            f"{total} read replicas in all",
+            f"RDS allows at most {MAX_READ_REPLICAS} read replicas per source, all regions together",
+        )
+
+
+def _check_database(config: StackConfig) -> None:
+    database = config.database
+    minimum = math.ceil(database.allocated_storage_gb * 1.1)
+    if database.max_allocated_storage_gb < minimum:
+        raise ConfigError(
+            "platform:database.maxAllocatedStorageGb",
+            database.max_allocated_storage_gb,
+            f"storage autoscaling needs at least 10% above allocatedStorageGb "
+            f"({database.allocated_storage_gb}): {minimum} or more",
+        )
+
+
+def _check_cache(config: StackConfig) -> None:
+    cache = config.cache
+    if cache.shards > 1 and not cache.cluster_mode:
+        raise ConfigError(
+            "platform:cache.shards", cache.shards, "more than one shard needs platform:cache.clusterMode = true"
+        )
+    if cache.engine == "valkey" and not cache.engine_version.startswith(("7.", "8.")):
+        raise ConfigError(
+            "platform:cache.engineVersion", cache.engine_version, "ElastiCache Valkey versions are 7.x and 8.x"
+        )
+    if cache.engine == "redis" and not cache.engine_version.startswith(("6.", "7.")):
+        raise ConfigError(
+            "platform:cache.engineVersion",
+            cache.engine_version,
+            "ElastiCache Redis OSS versions with AUTH and TLS here are 6.x and 7.x",
+        )
+
+
+def _check_assets(config: StackConfig) -> None:
+    assets = config.assets
+    if assets.aliases and not assets.certificate_arn:
+        raise ConfigError(
+            "platform:assets.certificateArn",
+            None,
+            "required when platform:assets.aliases is set (an ACM certificate in us-east-1)",
+        )
+
+
+def _check_queues(config: StackConfig) -> None:
+    seen: set[str] = set()
+    for index, queue in enumerate(config.queues):
+        if queue.name in seen:
+            raise ConfigError(f"platform:queues[{index}].name", queue.name, "queue names must be distinct")
+        seen.add(queue.name)
+
+
+def _check_phase(config: StackConfig) -> None:
+    phase = config.phase
+    serving = [(i, c) for i, c in enumerate(config.regions) if c.role != "standby"]
+    standby = [(i, c) for i, c in enumerate(config.regions) if c.role == "standby"]
+    wanted = PHASE_SERVING_REGIONS[phase]
+    if len(serving) != wanted:
+        raise ConfigError(
+            "platform:regions",
+            [c.region for _, c in serving],
+            f"phase {phase} serves from exactly {wanted} region(s) (primary + active); "
+            "add or remove regions, or mark extra ones 'standby'",
+        )
+    if standby and phase < 3:
+        index, cell = standby[0]
+        raise ConfigError(
+            f"platform:regions[{index}].role",
+            cell.role,
+            f"cross-region standby replicas start in phase 3; phase {phase} has one region",
+        )
+    if phase == 3 and not standby:
+        raise ConfigError(
+            "platform:regions",
+            [c.region for c in config.regions],
+            "phase 3 adds cross-region read replicas: add a region with role 'standby'",
+        )
+    minimum = PHASE_MIN_READERS[phase]
+    for index, cell in serving:
+        if cell.read_replicas < minimum:
+            raise ConfigError(
+                f"platform:regions[{index}].readReplicas",
+                cell.read_replicas,
+                f"phase {phase} needs at least {minimum} read replica(s) in each serving region",
+            )
+    if config.database.backup_retention_days < PHASE_MIN_BACKUP_DAYS[phase]:
+        raise ConfigError(
+            "platform:database.backupRetentionDays",
+            config.database.backup_retention_days,
+            f"phase {phase} keeps at least {PHASE_MIN_BACKUP_DAYS[phase]} days of backups/PITR",
+        )
+    if phase >= 2 and config.network.nat_gateways != "perAz":
+        raise ConfigError(
+            "platform:network.natGateways",
+            config.network.nat_gateways,
+            f"phase {phase} targets >= 99.7% availability: 'perAz', so one zone's outage does not cut the others off",
+        )
+    if phase >= 3 and config.cache.shards < 2:
+        raise ConfigError(
+            "platform:cache.shards",
+            config.cache.shards,
+            f"phase {phase} runs the cache in cluster mode with several shards: at least 2",
+        )
