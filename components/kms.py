@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
@@ -13,15 +14,19 @@ from components.base import child_opts, merge_tags, stateful_opts
 
 @dataclass(frozen=True)
 class ServiceGrant:
-    """Lets an AWS service principal use the key, scoped to our account.
+    """Lets an AWS service principal use the key.
 
     ``service`` is the principal (``logs.us-east-1.amazonaws.com``); ``actions`` the KMS actions it
-    may call; ``source_arn_like`` an optional ``aws:SourceArn`` pattern narrowing the grant further.
+    may call. ``conditions`` is the statement's IAM condition block, with ``{account}`` in its
+    values replaced by the key's account. Default (``None``): ``aws:SourceAccount`` equals the
+    account. Services differ in which context keys they send (CloudWatch Logs sends an encryption
+    context, not a source account), so callers pass the condition the service documents; ``{}``
+    means none, for services that document no condition key.
     """
 
     service: str
     actions: tuple[str, ...] = ("kms:Decrypt", "kms:GenerateDataKey*")
-    source_arn_like: str | None = None
+    conditions: Mapping[str, Mapping[str, str]] | None = None
 
 
 @dataclass
@@ -47,6 +52,15 @@ class KmsKeyArgs:
     tags: dict[str, str] = field(default_factory=dict)
 
 
+def logs_grant(region: str) -> ServiceGrant:
+    """What CloudWatch Logs needs to encrypt log groups of ``region`` in our account, as AWS documents it."""
+    return ServiceGrant(
+        service=f"logs.{region}.amazonaws.com",
+        actions=("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
+        conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{{account}}:*"}},
+    )
+
+
 def key_policy(account_id: str, grants: list[ServiceGrant]) -> str:
     """Render the key policy: account root administers, each service gets only its actions."""
     statements: list[dict] = [
@@ -59,19 +73,23 @@ def key_policy(account_id: str, grants: list[ServiceGrant]) -> str:
         }
     ]
     for index, grant in enumerate(grants):
-        conditions: dict = {"StringEquals": {"aws:SourceAccount": account_id}}
-        if grant.source_arn_like:
-            conditions["ArnLike"] = {"aws:SourceArn": grant.source_arn_like}
-        statements.append(
-            {
-                "Sid": f"AllowService{index}",
-                "Effect": "Allow",
-                "Principal": {"Service": grant.service},
-                "Action": list(grant.actions),
-                "Resource": "*",
-                "Condition": conditions,
-            }
-        )
+        template = grant.conditions
+        if template is None:
+            template = {"StringEquals": {"aws:SourceAccount": "{account}"}}
+        conditions = {
+            operator: {key: value.replace("{account}", account_id) for key, value in block.items()}
+            for operator, block in template.items()
+        }
+        statement = {
+            "Sid": f"AllowService{index}",
+            "Effect": "Allow",
+            "Principal": {"Service": grant.service},
+            "Action": list(grant.actions),
+            "Resource": "*",
+        }
+        if conditions:
+            statement["Condition"] = conditions
+        statements.append(statement)
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 

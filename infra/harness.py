@@ -32,9 +32,7 @@ _COMPUTED_OUTPUTS: dict[str, Callable[[str, str], dict[str, Any]]] = {
     "aws:rds/instance:Instance": lambda n, r: {
         "address": f"{n}.abc123.{r}.rds.amazonaws.com",
         "endpoint": f"{n}.abc123.{r}.rds.amazonaws.com:5432",
-        "masterUserSecrets": [
-            {"secretArn": f"arn:aws:secretsmanager:{r}:{MOCK_ACCOUNT_ID}:secret:rds!{n}"}
-        ],
+        "masterUserSecrets": [{"secretArn": f"arn:aws:secretsmanager:{r}:{MOCK_ACCOUNT_ID}:secret:rds!{n}"}],
         "resourceId": f"db-{_digest(n)}",
     },
     "aws:rds/proxy:Proxy": lambda n, r: {"endpoint": f"{n}.proxy-abc123.{r}.rds.amazonaws.com"},
@@ -47,16 +45,12 @@ _COMPUTED_OUTPUTS: dict[str, Callable[[str, str], dict[str, Any]]] = {
         "readerEndpointAddress": f"replica.{n}.abc123.{r}.cache.amazonaws.com",
     },
     "aws:s3/bucket:Bucket": lambda n, r: {"bucketRegionalDomainName": f"{n}.s3.{r}.amazonaws.com"},
-    "aws:s3/bucketV2:BucketV2": lambda n, r: {
-        "bucketRegionalDomainName": f"{n}.s3.{r}.amazonaws.com"
-    },
+    "aws:s3/bucketV2:BucketV2": lambda n, r: {"bucketRegionalDomainName": f"{n}.s3.{r}.amazonaws.com"},
     "aws:cloudfront/distribution:Distribution": lambda n, r: {
         "domainName": f"d{_digest(n)}.cloudfront.net",
         "hostedZoneId": "Z2FDTNDATAQYW2",
     },
-    "aws:sqs/queue:Queue": lambda n, r: {
-        "url": f"https://sqs.{r}.amazonaws.com/{MOCK_ACCOUNT_ID}/{n}"
-    },
+    "aws:sqs/queue:Queue": lambda n, r: {"url": f"https://sqs.{r}.amazonaws.com/{MOCK_ACCOUNT_ID}/{n}"},
     "aws:kms/key:Key": lambda n, r: {"keyId": _uuid(n)},
     "aws:ec2/vpc:Vpc": lambda n, r: {"defaultSecurityGroupId": f"sg-{_digest(n)}"},
     "random:index/randomPassword:RandomPassword": lambda n, r: {"result": f"mock-{_digest(n)}"},
@@ -197,9 +191,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                 replace_on_changes=list(request.replaceOnChanges),
                 aliases=[a.urn or a.spec.name for a in request.aliases] + list(request.aliasURNs),
                 dependencies=list(request.dependencies),
-                region=self.engine_mocks.region_of(request.provider)
-                if request.provider
-                else inputs.get("region", ""),
+                region=self.engine_mocks.region_of(request.provider) if request.provider else inputs.get("region", ""),
             )
         )
         return response

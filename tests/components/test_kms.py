@@ -5,7 +5,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from components.kms import KmsKey, KmsKeyArgs, ServiceGrant, key_policy
+from components.kms import KmsKey, KmsKeyArgs, ServiceGrant, key_policy, logs_grant
 from infra.harness import run_program
 
 
@@ -16,7 +16,7 @@ def _program():
         KmsKeyArgs(
             account_id="111122223333",
             alias="acme-logs",
-            service_grants=[ServiceGrant("logs.eu-west-1.amazonaws.com")],
+            service_grants=[logs_grant("eu-west-1")],
             tags={"Team": "platform"},
         ),
         opts=pulumi.ResourceOptions(provider=provider),
@@ -39,14 +39,26 @@ def test_key_is_rotated_protected_and_in_the_providers_region():
 
 
 def test_policy_scopes_service_grants_to_the_account():
-    policy = json.loads(
-        key_policy("111122223333", [ServiceGrant("cloudfront.amazonaws.com", ("kms:Decrypt",), "arn:x")])
+    cloudfront = ServiceGrant(
+        "cloudfront.amazonaws.com",
+        ("kms:Decrypt",),
+        {"ArnLike": {"aws:SourceArn": "arn:aws:cloudfront::{account}:distribution/*"}},
     )
-    admin, service = policy["Statement"]
+    policy = json.loads(
+        key_policy("111122223333", [cloudfront, ServiceGrant("sns.amazonaws.com"), logs_grant("eu-west-1")])
+    )
+    admin, service, default, logs = policy["Statement"]
     assert admin["Principal"] == {"AWS": "arn:aws:iam::111122223333:root"}
     assert service["Principal"] == {"Service": "cloudfront.amazonaws.com"}
     assert service["Action"] == ["kms:Decrypt"]
-    assert service["Condition"] == {
-        "StringEquals": {"aws:SourceAccount": "111122223333"},
-        "ArnLike": {"aws:SourceArn": "arn:x"},
+    assert service["Condition"] == {"ArnLike": {"aws:SourceArn": "arn:aws:cloudfront::111122223333:distribution/*"}}
+    assert default["Condition"] == {"StringEquals": {"aws:SourceAccount": "111122223333"}}
+    assert logs["Condition"] == {
+        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:111122223333:*"}
     }
+    assert len({s["Sid"] for s in policy["Statement"]}) == 4
+
+
+def test_a_grant_with_no_documented_condition_has_none():
+    policy = json.loads(key_policy("111122223333", [ServiceGrant("cloudwatch.amazonaws.com", conditions={})]))
+    assert "Condition" not in policy["Statement"][1]

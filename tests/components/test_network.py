@@ -226,9 +226,7 @@ def test_flow_log_role_is_trusted_only_by_flow_logs_and_scoped_to_its_group(sing
 def test_policy_documents_derive_scope_from_the_log_group_arn():
     arn = "arn:aws-cn:logs:cn-north-1:444455556666:log-group:/platform/x/vpc-flow-logs"
     (trust,) = json.loads(flow_logs_trust_policy(arn))["Statement"]
-    assert trust["Condition"]["ArnLike"] == {
-        "aws:SourceArn": "arn:aws-cn:ec2:cn-north-1:444455556666:vpc-flow-log/*"
-    }
+    assert trust["Condition"]["ArnLike"] == {"aws:SourceArn": "arn:aws-cn:ec2:cn-north-1:444455556666:vpc-flow-log/*"}
     (statement,) = json.loads(flow_logs_role_policy(arn))["Statement"]
     assert "logs:CreateLogGroup" not in statement["Action"]
 

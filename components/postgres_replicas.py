@@ -1,0 +1,183 @@
+"""Read replicas of an RDS for PostgreSQL primary, in the primary's region or in another one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.base import child_opts, merge_tags, stateful_opts
+from components.postgres import (
+    CA_CERT,
+    LOG_EXPORTS,
+    MONITORING_INTERVALS,
+    PORT,
+    client_ingress,
+    parameter_family,
+    parameters,
+    validate_client_cidrs,
+    validate_identifier,
+)
+
+_OUTPUTS = ("replicas", "identifiers", "endpoints", "arns", "security_group_id")
+#: Replicas keep their own automated backups so a promoted replica has point-in-time recovery from
+#: its first minute as a primary (RDS for PostgreSQL supports backups on read replicas).
+REPLICA_BACKUP_RETENTION_DAYS = 7
+
+
+def replica_identifier(identifier_prefix: str, index: int) -> str:
+    """Physical identifier of replica ``index`` (0-based), numbered from 1 for operators."""
+    return f"{identifier_prefix}-replica-{index + 1}"
+
+
+@dataclass
+class PostgresReplicasArgs:
+    """Inputs of :class:`PostgresReplicas`.
+
+    Attributes:
+        identifier_prefix: Replica ``i`` (0-based) is ``{identifier_prefix}-replica-{i+1}``; also
+            names the subnet group, security group and parameter group. At most 50 characters.
+        count: Number of replicas, 0 or more.
+        source_db_arn: ARN of the primary. An ARN, not an identifier, even in-region: cross-region
+            replicas need it, and so does a replica given its own subnet group.
+        instance_class: Replica instance class.
+        kms_key_arn: Key in the replicas' region for storage and Performance Insights.
+        vpc_id: VPC of the replicas.
+        subnet_ids: Isolated data subnets of that VPC.
+        client_cidr_blocks: Subnets allowed to connect on 5432; never 0.0.0.0/0.
+        monitoring_role_arn: Enhanced-monitoring role; IAM is global, so the primary's is reused.
+        cross_region: Whether the source lives in another region. RDS needs nothing different from
+            us (the provider derives the source region from the ARN and presigns the request; the ARN,
+            subnet group and regional key cross-region demands are always given), so it labels the
+            replicas (tag ``ReplicaScope``) for operators and cost reports, which bill the
+            inter-region replication traffic. Default: False.
+        engine_version: The source's PostgreSQL version; picks the parameter group family (the
+            replicas themselves follow the source's version). Default: ``"16"``.
+        performance_insights_retention_days: Default: 7 (the free tier).
+        monitoring_interval_seconds: Enhanced monitoring granularity. Default: 60.
+        slow_query_ms: Statements slower than this are logged. Default: 500.
+        max_allocated_storage_gb: Storage autoscaling ceiling. Default: 1000.
+        tags: Extra tags. Default: none.
+    """
+
+    identifier_prefix: str
+    count: int
+    source_db_arn: pulumi.Input[str]
+    instance_class: str
+    kms_key_arn: pulumi.Input[str]
+    vpc_id: pulumi.Input[str]
+    subnet_ids: pulumi.Input[list[str]]
+    client_cidr_blocks: list[str]
+    monitoring_role_arn: pulumi.Input[str]
+    cross_region: bool = False
+    engine_version: str = "16"
+    performance_insights_retention_days: int = 7
+    monitoring_interval_seconds: int = 60
+    slow_query_ms: int = 500
+    max_allocated_storage_gb: int = 1000
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        validate_identifier(self.identifier_prefix, 50)
+        validate_client_cidrs(self.client_cidr_blocks)
+        parameter_family(self.engine_version)
+        if self.monitoring_interval_seconds not in MONITORING_INTERVALS:
+            raise ValueError(f"monitoring_interval_seconds must be one of {sorted(MONITORING_INTERVALS)}")
+        if self.count < 0:
+            raise ValueError(f"count {self.count} must be 0 or more")
+        if isinstance(self.source_db_arn, str) and not self.source_db_arn.startswith("arn:"):
+            raise ValueError(f"source_db_arn {self.source_db_arn!r} must be the source instance's ARN")
+
+
+class PostgresReplicas(pulumi.ComponentResource):
+    """``count`` read replicas of one source in the region of the provider passed in ``opts``.
+
+    Replicas are indexed (``{name}-replica-{i}``), so raising ``count`` only adds resources. With
+    ``count == 0`` nothing is created: the lists are empty and ``security_group_id`` is None.
+    """
+
+    replicas: list[aws.rds.Instance]
+    security_group_id: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: PostgresReplicasArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("platform:database:PostgresReplicas", name, None, opts)
+        self.replicas = []
+        self.security_group_id = None
+        if args.count > 0:
+            self._create_replicas(name, args)
+        self.identifiers = [replica.identifier for replica in self.replicas]
+        self.endpoints = [replica.address for replica in self.replicas]
+        self.arns = [replica.arn for replica in self.replicas]
+        self.register_outputs({key: getattr(self, key) for key in _OUTPUTS})
+
+    def _create_replicas(self, name: str, args: PostgresReplicasArgs) -> None:
+        label = f"{args.identifier_prefix}-replicas"
+        family = parameter_family(args.engine_version)
+        subnet_group = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            name=label,
+            description=f"Isolated data subnets of the {args.identifier_prefix} replicas",
+            subnet_ids=args.subnet_ids,
+            tags=merge_tags(label, args.tags),
+            opts=child_opts(self),
+        )
+        # No egress rules: the provider strips AWS's default allow-all and replicas need none.
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            name=label,
+            description="PostgreSQL read replicas: 5432 from the client subnets only",
+            vpc_id=args.vpc_id,
+            tags=merge_tags(label, args.tags),
+            opts=child_opts(self),
+        )
+        client_ingress(name, label, security_group.id, args.client_cidr_blocks, args.tags, self)
+        parameter_group = aws.rds.ParameterGroup(
+            f"{name}-params",
+            name=f"{label}-{family}",
+            family=family,
+            description=f"TLS-only, logged settings of the {args.identifier_prefix} replicas",
+            parameters=parameters(args.slow_query_ms),
+            tags=merge_tags(f"{label}-{family}", args.tags),
+            opts=child_opts(self),
+        )
+        scope = {"ReplicaScope": "cross-region" if args.cross_region else "in-region"}
+        for index in range(args.count):
+            identifier = replica_identifier(args.identifier_prefix, index)
+            replica = aws.rds.Instance(
+                f"{name}-replica-{index}",
+                identifier=identifier,
+                replicate_source_db=args.source_db_arn,
+                instance_class=args.instance_class,
+                iam_database_authentication_enabled=True,
+                port=PORT,
+                # The replicas are the redundancy; a failed one is replaced, the primary stays up.
+                multi_az=False,
+                storage_type="gp3",
+                max_allocated_storage=args.max_allocated_storage_gb,
+                storage_encrypted=True,
+                kms_key_id=args.kms_key_arn,
+                db_subnet_group_name=subnet_group.name,
+                vpc_security_group_ids=[security_group.id],
+                parameter_group_name=parameter_group.name,
+                publicly_accessible=False,
+                ca_cert_identifier=CA_CERT,
+                backup_retention_period=REPLICA_BACKUP_RETENTION_DAYS,
+                copy_tags_to_snapshot=True,
+                deletion_protection=True,
+                # A replica's data lives in its source, so a final snapshot would only duplicate the
+                # primary's backups (and cost storage); protect + deletion protection guard the rest.
+                skip_final_snapshot=True,
+                performance_insights_enabled=True,
+                performance_insights_kms_key_id=args.kms_key_arn,
+                performance_insights_retention_period=args.performance_insights_retention_days,
+                monitoring_interval=args.monitoring_interval_seconds,
+                monitoring_role_arn=args.monitoring_role_arn,
+                enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+                auto_minor_version_upgrade=True,
+                apply_immediately=False,
+                tags=merge_tags(identifier, args.tags, scope),
+                opts=stateful_opts(self),
+            )
+            self.replicas.append(replica)
+        self.security_group_id = security_group.id

@@ -1,0 +1,246 @@
+"""SQS job queues, each with a dead-letter queue, encryption, and a TLS-only, same-account policy."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.base import child_opts, merge_tags, stateful_opts
+
+PRODUCER_ACTIONS = ["sqs:SendMessage", "sqs:GetQueueAttributes"]
+CONSUMER_ACTIONS = [
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+]
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """One job queue and its dead-letter queue.
+
+    Attributes:
+        name: Short name (letters, digits, ``-``, ``_``); the physical name adds the prefix.
+        visibility_timeout_seconds: Time a consumer has to finish a message, 0-43200. Default: 60.
+        message_retention_seconds: 60-1209600. Default: 345600 (4 days).
+        dlq_retention_seconds: Dead-letter retention, at least the queue's. Default: 1209600
+            (14 days, the maximum: time to inspect failures).
+        max_receive_count: Receives before a message moves to the DLQ, 1-1000. Default: 5.
+        fifo: FIFO queue (both queues get the ``.fifo`` suffix). Default: False.
+        receive_wait_seconds: Long-polling wait, 0-20. Default: 20.
+    """
+
+    name: str
+    visibility_timeout_seconds: int = 60
+    message_retention_seconds: int = 345600
+    dlq_retention_seconds: int = 1209600
+    max_receive_count: int = 5
+    fifo: bool = False
+    receive_wait_seconds: int = 20
+
+    def __post_init__(self) -> None:
+        limits = {
+            "visibility_timeout_seconds": (0, 43200),
+            "message_retention_seconds": (60, 1209600),
+            # Message age counts from the original enqueue, so a shorter DLQ retention would
+            # drop failed messages on arrival.
+            "dlq_retention_seconds": (self.message_retention_seconds, 1209600),
+            "max_receive_count": (1, 1000),
+            "receive_wait_seconds": (0, 20),
+        }
+        for attribute, (low, high) in limits.items():
+            value = getattr(self, attribute)
+            if not low <= value <= high:
+                raise ValueError(f"queue {self.name!r}: {attribute}={value} must be within {low}-{high}")
+
+
+@dataclass
+class QueuesArgs:
+    """Inputs of :class:`Queues`.
+
+    Attributes:
+        name_prefix: Physical name prefix, e.g. ``acme-prod-use1``.
+        queues: Queue specs; names must be unique.
+        account_id: Our account; principals from any other account are denied.
+        kms_key_arn: Customer-managed key. Default: None, meaning SSE-SQS (SQS-owned keys).
+        producer_role_arns: Roles allowed to send to every queue. Default: none.
+        consumer_role_arns: Roles allowed to receive from every queue and its DLQ. Default: none.
+        tags: Extra tags. Default: none.
+    """
+
+    name_prefix: str
+    queues: list[QueueSpec]
+    account_id: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str] | None = None
+    producer_role_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = field(default_factory=list)
+    consumer_role_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = [spec.name for spec in self.queues]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"queues: duplicate names {duplicates}")
+        for spec in self.queues:
+            for dead_letter in (False, True):
+                queue_physical_name(self.name_prefix, spec.name, spec.fifo, dead_letter)
+
+
+def queue_physical_name(prefix: str, name: str, fifo: bool, dead_letter: bool) -> str:
+    """``{prefix}-{name}[-dlq][.fifo]``; ValueError if SQS would reject it (charset, 80 chars)."""
+    physical = f"{prefix}-{name}{'-dlq' if dead_letter else ''}{'.fifo' if fifo else ''}"
+    base = physical.removesuffix(".fifo")
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", base) or len(physical) > 80:
+        raise ValueError(
+            f"queue name {physical!r} is invalid: letters, digits, '-' and '_' only, at most 80 characters"
+        )
+    return physical
+
+
+def queue_policy(
+    queue_arn: str, account_id: str, producer_role_arns: Sequence[str], consumer_role_arns: Sequence[str]
+) -> str:
+    """Queue policy: deny non-TLS and foreign principals, allow the given roles on this queue only.
+
+    An empty role list yields no Allow statement (an empty principal list is invalid).
+    """
+    # Requests from AWS service principals (e.g. SNS fan-out in phase 3) carry no
+    # aws:PrincipalAccount and are denied too; acceptable until a component needs them, which
+    # then adds an exception keyed on aws:SourceAccount.
+    statements: list[dict] = [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sqs:*",
+            "Resource": queue_arn,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+        {
+            "Sid": "DenyOtherAccounts",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sqs:*",
+            "Resource": queue_arn,
+            "Condition": {"StringNotEquals": {"aws:PrincipalAccount": account_id}},
+        },
+    ]
+    for sid, roles, actions in (
+        ("AllowProducers", producer_role_arns, PRODUCER_ACTIONS),
+        ("AllowConsumers", consumer_role_arns, CONSUMER_ACTIONS),
+    ):
+        if roles:
+            statements.append(
+                {
+                    "Sid": sid,
+                    "Effect": "Allow",
+                    "Principal": {"AWS": sorted(roles)},
+                    "Action": actions,
+                    "Resource": queue_arn,
+                }
+            )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def redrive_policy(dlq_arn: str, max_receive_count: int) -> str:
+    """Main queue's redrive policy: after ``max_receive_count`` receives, move to ``dlq_arn``."""
+    return json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
+
+
+def redrive_allow_policy(source_queue_arn: str) -> str:
+    """DLQ's redrive-allow policy: only its own source queue may use it as a dead-letter target."""
+    return json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [source_queue_arn]})
+
+
+class Queues(pulumi.ComponentResource):
+    """A set of encrypted SQS queues, each with a protected dead-letter queue.
+
+    Producers may send to the main queues; consumers may receive from the main queues and their
+    DLQs (to inspect or drain failures). Nobody may send to a DLQ directly: SQS moves messages
+    there itself without needing a policy grant.
+    """
+
+    def __init__(self, name: str, args: QueuesArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("platform:messaging:Queues", name, None, opts)
+        self.queue_urls: dict[str, pulumi.Output[str]] = {}
+        self.queue_arns: dict[str, pulumi.Output[str]] = {}
+        self.dlq_arns: dict[str, pulumi.Output[str]] = {}
+        self.queue_names: dict[str, str] = {}
+        self.dlq_names: dict[str, str] = {}
+        for spec in args.queues:
+            self._create_pair(f"{name}-{spec.name}", spec, args)
+        self.register_outputs(
+            {
+                "queue_urls": self.queue_urls,
+                "queue_arns": self.queue_arns,
+                "dlq_arns": self.dlq_arns,
+                "queue_names": self.queue_names,
+                "dlq_names": self.dlq_names,
+            }
+        )
+
+    def _create_pair(self, logical: str, spec: QueueSpec, args: QueuesArgs) -> None:
+        dlq_name = queue_physical_name(args.name_prefix, spec.name, spec.fifo, dead_letter=True)
+        queue_name = queue_physical_name(args.name_prefix, spec.name, spec.fifo, dead_letter=False)
+        dlq = self._queue(f"{logical}-dlq", dlq_name, spec, args, spec.dlq_retention_seconds)
+        queue = self._queue(
+            logical,
+            queue_name,
+            spec,
+            args,
+            spec.message_retention_seconds,
+            redrive_policy=dlq.arn.apply(lambda arn: redrive_policy(arn, spec.max_receive_count)),
+        )
+        # A separate resource, because the DLQ cannot name its source queue's ARN before that
+        # queue exists, and the queue needs the DLQ's ARN first.
+        aws.sqs.RedriveAllowPolicy(
+            f"{logical}-dlq-redrive-allow",
+            queue_url=dlq.url,
+            redrive_allow_policy=queue.arn.apply(redrive_allow_policy),
+            opts=child_opts(self),
+        )
+        self._policy(f"{logical}-policy", queue, args, args.producer_role_arns)
+        self._policy(f"{logical}-dlq-policy", dlq, args, [])
+        self.queue_urls[spec.name] = queue.url
+        self.queue_arns[spec.name] = queue.arn
+        self.dlq_arns[spec.name] = dlq.arn
+        self.queue_names[spec.name] = queue_name
+        self.dlq_names[spec.name] = dlq_name
+
+    def _queue(
+        self, logical: str, physical: str, spec: QueueSpec, args: QueuesArgs, retention: int, **extra
+    ) -> aws.sqs.Queue:
+        if args.kms_key_arn is None:
+            encryption: dict = {"sqs_managed_sse_enabled": True}
+        else:
+            encryption = {"kms_master_key_id": args.kms_key_arn, "kms_data_key_reuse_period_seconds": 300}
+        return aws.sqs.Queue(
+            logical,
+            name=physical,
+            fifo_queue=spec.fifo,
+            visibility_timeout_seconds=spec.visibility_timeout_seconds,
+            message_retention_seconds=retention,
+            receive_wait_time_seconds=spec.receive_wait_seconds,
+            tags=merge_tags(physical, args.tags),
+            opts=stateful_opts(self),
+            **encryption,
+            **extra,
+        )
+
+    def _policy(
+        self,
+        logical: str,
+        queue: aws.sqs.Queue,
+        args: QueuesArgs,
+        producers: pulumi.Input[Sequence[pulumi.Input[str]]],
+    ) -> None:
+        document = pulumi.Output.all(queue.arn, args.account_id, producers, args.consumer_role_arns).apply(
+            lambda values: queue_policy(*values)
+        )
+        aws.sqs.QueuePolicy(logical, queue_url=queue.url, policy=document, opts=child_opts(self))

@@ -1,0 +1,329 @@
+"""Postgres and PostgresReplicas on their own: guarded, encrypted, private, TLS-only, least privilege."""
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from components.postgres import (
+    INSTANCE_MEMORY_GIB,
+    OS_RESERVED_FRACTION,
+    Postgres,
+    PostgresArgs,
+    max_connections,
+    parameter_family,
+    proxy_policy,
+)
+from components.postgres_replicas import PostgresReplicas, PostgresReplicasArgs
+from infra.harness import MOCK_ACCOUNT_ID, run_program
+
+KEY = "arn:aws:kms:us-west-2:111122223333:key/primary"
+REPLICA_KEY = "arn:aws:kms:eu-west-1:111122223333:key/replica"
+SOURCE = "arn:aws:rds:us-west-2:111122223333:db:acme-prod-db"
+CLIENTS = ["10.0.0.0/18", "10.0.64.0/18"]
+INSTANCE = "aws:rds/instance:Instance"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SECRET = f"arn:aws:secretsmanager:us-west-2:{MOCK_ACCOUNT_ID}:secret:rds!db-instance"
+_UNTAGGABLE = {
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup",
+    "aws:rds/proxyTarget:ProxyTarget",
+}
+
+
+def _primary_args(**overrides) -> PostgresArgs:
+    values = dict(
+        identifier="acme-prod-db",
+        region="us-west-2",
+        vpc_id="vpc-1",
+        subnet_ids=["subnet-iso-a", "subnet-iso-b"],
+        proxy_subnet_ids=["subnet-prv-a", "subnet-prv-b"],
+        client_cidr_blocks=CLIENTS,
+        kms_key_arn=KEY,
+        tags={"Team": "platform"},
+    )
+    return PostgresArgs(**{**values, **overrides})
+
+
+def _replica_args(count: int, **overrides) -> PostgresReplicasArgs:
+    values = dict(
+        identifier_prefix="acme-prod-db",
+        count=count,
+        source_db_arn=SOURCE,
+        instance_class="db.r7g.large",
+        kms_key_arn=KEY,
+        vpc_id="vpc-1",
+        subnet_ids=["subnet-iso-a", "subnet-iso-b"],
+        client_cidr_blocks=CLIENTS,
+        monitoring_role_arn="arn:aws:iam::111122223333:role/acme-prod-db-monitoring",
+    )
+    return PostgresReplicasArgs(**{**values, **overrides})
+
+
+def _primary_program():
+    provider = aws.Provider("usw2", region="us-west-2")
+    db = Postgres("db", _primary_args(), opts=pulumi.ResourceOptions(provider=provider))
+    for key in ("identifier", "port", "proxy_endpoint", "master_secret_arn", "security_group_id"):
+        pulumi.export(key, getattr(db, key))
+
+
+def _replicas_program(count: int, region: str = "us-west-2", **overrides):
+    def program():
+        provider = aws.Provider("cell", region=region)
+        replicas = PostgresReplicas(
+            "db", _replica_args(count, **overrides), opts=pulumi.ResourceOptions(provider=provider)
+        )
+        for key in ("identifiers", "endpoints", "arns", "security_group_id"):
+            pulumi.export(key, getattr(replicas, key))
+
+    return run_program(program)
+
+
+@pytest.fixture(scope="module")
+def primary():
+    return run_program(_primary_program)
+
+
+def test_instance_is_protected_multi_az_encrypted_and_private(primary):
+    (db,) = primary.of_type(INSTANCE)
+    assert db.name == "db-instance"
+    assert db.protect is True
+    assert db.region == "us-west-2"
+    expected = {
+        "identifier": "acme-prod-db",
+        "deletionProtection": True,
+        "skipFinalSnapshot": False,
+        "finalSnapshotIdentifier": "acme-prod-db-final",
+        "multiAz": True,
+        "storageType": "gp3",
+        "storageEncrypted": True,
+        "kmsKeyId": KEY,
+        "publiclyAccessible": False,
+        "manageMasterUserPassword": True,
+        "masterUserSecretKmsKeyId": KEY,
+        "iamDatabaseAuthenticationEnabled": True,
+        "caCertIdentifier": "rds-ca-rsa2048-g1",
+        "copyTagsToSnapshot": True,
+        "deleteAutomatedBackups": False,
+        "backupRetentionPeriod": 7,
+        "maxAllocatedStorage": 1000,
+        "autoMinorVersionUpgrade": True,
+        "applyImmediately": False,
+        "parameterGroupName": "acme-prod-db-postgres16",
+        "dbSubnetGroupName": "acme-prod-db",
+    }
+    assert {key: db.inputs.get(key) for key in expected} == expected
+    assert "password" not in db.inputs
+    assert db.inputs["tags"] == {"ManagedBy": "pulumi", "Team": "platform", "Name": "acme-prod-db"}
+
+
+def test_insights_are_encrypted_with_the_key_and_monitoring_and_logs_are_on(primary):
+    db = primary.named("db-instance")
+    assert db.inputs["performanceInsightsEnabled"] is True
+    assert db.inputs["performanceInsightsKmsKeyId"] == KEY
+    assert db.inputs["enabledCloudwatchLogsExports"] == ["postgresql", "upgrade"]
+    assert db.inputs["monitoringInterval"] == 60
+    role = primary.named("db-monitoring-role")
+    assert db.inputs["monitoringRoleArn"].endswith(":db-monitoring-role")
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust == [
+        {"Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ]
+    attachment = primary.named("db-monitoring-policy")
+    assert attachment.inputs["policyArn"].endswith(":policy/service-role/AmazonRDSEnhancedMonitoringRole")
+    assert attachment.urn in db.dependencies
+
+
+def test_parameter_group_forces_tls_and_logs_slow_queries(primary):
+    (group,) = primary.of_type("aws:rds/parameterGroup:ParameterGroup")
+    assert group.inputs["family"] == "postgres16"
+    settings = {p["name"]: (p["value"], p["applyMethod"]) for p in group.inputs["parameters"]}
+    assert settings["rds.force_ssl"] == ("1", "immediate")
+    assert settings["log_min_duration_statement"] == ("500", "immediate")
+    for flag in ("log_connections", "log_disconnections", "log_lock_waits"):
+        assert settings[flag][0] == "1"
+    assert settings["shared_preload_libraries"] == ("pg_stat_statements", "pending-reboot")
+
+
+def test_proxy_requires_tls_and_iam_and_uses_the_managed_secret(primary):
+    (proxy,) = primary.of_type("aws:rds/proxy:Proxy")
+    assert proxy.inputs["requireTls"] is True
+    assert proxy.inputs["debugLogging"] is False
+    assert proxy.inputs["engineFamily"] == "POSTGRESQL"
+    assert proxy.inputs["idleClientTimeout"] == 1800
+    assert proxy.inputs["vpcSubnetIds"] == ["subnet-prv-a", "subnet-prv-b"]
+    (auth,) = proxy.inputs["auths"]
+    assert auth["authScheme"] == "SECRETS"
+    assert auth["iamAuth"] == "REQUIRED"
+    assert auth["clientPasswordAuthType"] == "POSTGRES_SCRAM_SHA_256"
+    assert auth["secretArn"] == SECRET
+    (pool,) = primary.of_type("aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup")
+    config = pool.inputs["connectionPoolConfig"]
+    assert (config["maxConnectionsPercent"], config["maxIdleConnectionsPercent"]) == (90, 50)
+    (target,) = primary.of_type("aws:rds/proxyTarget:ProxyTarget")
+    assert target.inputs["dbInstanceIdentifier"] == "acme-prod-db"
+    assert target.inputs["dbProxyName"] == proxy.inputs["name"] == "acme-prod-db"
+
+
+def test_proxy_role_reads_exactly_the_secret_and_decrypts_only_via_secrets_manager(primary):
+    role = primary.named("db-proxy-role")
+    (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "rds.amazonaws.com"}
+    (policy,) = primary.of_type("aws:iam/rolePolicy:RolePolicy")
+    read, decrypt = json.loads(policy.inputs["policy"])["Statement"]
+    assert (read["Action"], read["Resource"]) == ("secretsmanager:GetSecretValue", SECRET)
+    assert (decrypt["Action"], decrypt["Resource"]) == ("kms:Decrypt", KEY)
+    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.us-west-2.amazonaws.com"}}
+    assert policy.urn in primary.named("db-proxy").dependencies
+
+
+def test_security_groups_admit_only_clients_and_the_proxy_on_5432(primary):
+    ingress, egress = primary.of_type(INGRESS), primary.of_type(EGRESS)
+    # db: proxy + 2 clients; proxy: 2 clients.
+    assert len(ingress) == 5
+    for rule in ingress + egress:
+        assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (5432, 5432, "tcp")
+        assert rule.inputs["description"]
+        assert rule.inputs.get("cidrIpv4") in (None, *CLIENTS)
+    from_proxy = primary.named("db-instance-from-proxy").inputs
+    assert from_proxy["securityGroupId"] == "db-instance-sg-id"
+    assert from_proxy["referencedSecurityGroupId"] == "db-proxy-sg-id"
+    (to_db,) = egress
+    assert to_db.inputs["securityGroupId"] == "db-proxy-sg-id"
+    assert to_db.inputs["referencedSecurityGroupId"] == "db-instance-sg-id"
+    for group in primary.of_type("aws:ec2/securityGroup:SecurityGroup"):
+        assert "ingress" not in group.inputs and "egress" not in group.inputs
+
+
+def test_every_child_is_parented_in_the_providers_region_and_tagged(primary):
+    (component,) = primary.of_type("platform:database:Postgres")
+    children = [r for r in primary.resources if r.custom and r.type != "pulumi:providers:aws"]
+    assert {r.parent for r in children} == {component.urn}
+    assert {r.region for r in children} == {"us-west-2"}
+    assert all(r.name.startswith("db-") for r in children)
+    for resource in children:
+        if resource.type not in _UNTAGGABLE:
+            assert resource.inputs["tags"]["ManagedBy"] == "pulumi", resource.name
+    assert [r.name for r in children if r.protect] == ["db-instance"]
+
+
+def test_outputs_point_at_the_proxy_and_the_managed_secret(primary):
+    assert primary.outputs["identifier"] == "acme-prod-db"
+    assert primary.outputs["port"] == 5432
+    assert primary.outputs["proxy_endpoint"] == "db-proxy.proxy-abc123.us-west-2.rds.amazonaws.com"
+    assert primary.outputs["master_secret_arn"] == SECRET
+    assert primary.outputs["security_group_id"] == "db-instance-sg-id"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"client_cidr_blocks": ["0.0.0.0/0"]},
+        {"client_cidr_blocks": []},
+        {"client_cidr_blocks": ["::/0"]},
+        {"identifier": "Acme_Prod"},
+        {"backup_retention_days": 0},
+        {"monitoring_interval_seconds": 0},
+        {"engine_version": "9.6"},
+        {"max_allocated_storage_gb": 100},
+        {"proxy_max_idle_connections_percent": 95},
+    ],
+)
+def test_unsafe_or_invalid_primary_args_are_refused(overrides):
+    with pytest.raises(ValueError):
+        _primary_args(**overrides)
+
+
+def test_parameter_family_uses_the_major_version():
+    assert parameter_family("16") == "postgres16"
+    assert parameter_family("16.4") == "postgres16"
+    assert parameter_family("17.2") == "postgres17"
+
+
+def test_max_connections_follows_the_rds_formula_within_its_cap():
+    assert max_connections("db.m7g.large") == int(8 * 2**30 * (1 - OS_RESERVED_FRACTION) // 9531392)
+    assert max_connections("db.r7g.16xlarge") == 5000
+    by_memory = sorted(INSTANCE_MEMORY_GIB, key=INSTANCE_MEMORY_GIB.get)
+    limits = [max_connections(c) for c in by_memory]
+    assert limits == sorted(limits)
+    assert all(0 < limit <= 5000 for limit in limits)
+    # The approximation never promises more than the full class memory would allow.
+    for instance_class, gib in INSTANCE_MEMORY_GIB.items():
+        assert max_connections(instance_class) <= min(gib * 2**30 // 9531392, 5000)
+
+
+def test_max_connections_names_the_known_classes_for_an_unknown_one():
+    with pytest.raises(ValueError, match="db.t4g.medium.*db.r7g.16xlarge"):
+        max_connections("db.m5.large")
+
+
+def test_proxy_policy_is_pure_and_scoped():
+    statements = json.loads(proxy_policy("arn:s", "arn:k", "eu-west-1"))["Statement"]
+    assert [s["Resource"] for s in statements] == ["arn:s", "arn:k"]
+    assert "*" not in json.dumps(statements)
+
+
+def test_no_replicas_create_nothing_and_outputs_stay_defined():
+    result = _replicas_program(0)
+    assert [r.type for r in result.resources if r.custom] == ["pulumi:providers:aws"]
+    assert result.outputs == {"identifiers": [], "endpoints": [], "arns": [], "security_group_id": None}
+
+
+def test_replica_names_are_stable_as_the_count_grows():
+    one, three = _replicas_program(1), _replicas_program(3)
+    names = {r.name for r in one.resources}
+    assert names <= {r.name for r in three.resources}
+    assert sorted(r.name for r in three.of_type(INSTANCE)) == ["db-replica-0", "db-replica-1", "db-replica-2"]
+    assert three.outputs["identifiers"] == [f"acme-prod-db-replica-{i}" for i in (1, 2, 3)]
+    assert three.outputs["endpoints"][0] == "db-replica-0.abc123.us-west-2.rds.amazonaws.com"
+    assert len(three.of_type("aws:rds/parameterGroup:ParameterGroup")) == 1
+    assert three.outputs["security_group_id"] == "db-sg-id"
+
+
+def test_replicas_are_guarded_encrypted_private_and_observed():
+    result = _replicas_program(2)
+    for replica in result.of_type(INSTANCE):
+        assert replica.protect is True
+        expected = {
+            "replicateSourceDb": SOURCE,
+            "multiAz": False,
+            "deletionProtection": True,
+            "skipFinalSnapshot": True,
+            "backupRetentionPeriod": 7,
+            "storageEncrypted": True,
+            "kmsKeyId": KEY,
+            "performanceInsightsKmsKeyId": KEY,
+            "publiclyAccessible": False,
+            "iamDatabaseAuthenticationEnabled": True,
+            "enabledCloudwatchLogsExports": ["postgresql", "upgrade"],
+            "monitoringRoleArn": "arn:aws:iam::111122223333:role/acme-prod-db-monitoring",
+            "parameterGroupName": "acme-prod-db-replicas-postgres16",
+        }
+        assert {key: replica.inputs.get(key) for key in expected} == expected
+        assert "username" not in replica.inputs and "engine" not in replica.inputs
+    params = result.named("db-params").inputs["parameters"]
+    assert {"name": "rds.force_ssl", "value": "1", "applyMethod": "immediate"} in params
+    assert {r.inputs["cidrIpv4"] for r in result.of_type(INGRESS)} == set(CLIENTS)
+
+
+def test_cross_region_replicas_land_in_the_providers_region():
+    result = _replicas_program(1, region="eu-west-1", cross_region=True, kms_key_arn=REPLICA_KEY)
+    children = [r for r in result.resources if r.custom and r.type != "pulumi:providers:aws"]
+    assert {r.region for r in children} == {"eu-west-1"}
+    replica = result.named("db-replica-0")
+    assert replica.inputs["replicateSourceDb"] == SOURCE
+    assert replica.inputs["kmsKeyId"] == REPLICA_KEY
+    assert replica.inputs["tags"]["ReplicaScope"] == "cross-region"
+    assert result.outputs["arns"] == [f"arn:aws:rds:eu-west-1:{MOCK_ACCOUNT_ID}:db-replica-0"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"source_db_arn": "acme-prod-db"}, {"count": -1}, {"client_cidr_blocks": ["0.0.0.0/0"]}],
+)
+def test_invalid_replica_args_are_refused(overrides):
+    with pytest.raises(ValueError):
+        _replica_args(**{"count": 1, **overrides})
