@@ -1,0 +1,271 @@
+"""A regional cell: everything the platform runs in one region, assembled from the components.
+
+Every region gets a KMS key, a network, read replicas and monitoring. A serving cell (role
+``primary`` or ``active``) adds the cache and the job queues; the primary cell also holds the
+writable database, because it needs that cell's VPC. A ``standby`` cell (phase 3) holds only
+cross-region replicas, and keeps every logical name when phase 4 turns it ``active``.
+
+The EKS cluster and workloads plug in here for serving cells: they take ``network`` (private
+subnets), and the endpoints in ``endpoints``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.kms import KmsKey, KmsKeyArgs, ServiceGrant, logs_grant
+from components.monitoring import AlarmThresholds, DbTarget, Monitoring, MonitoringArgs
+from components.network import Network, NetworkArgs
+from components.postgres import Postgres, PostgresArgs, max_connections
+from components.postgres_replicas import PostgresReplicas, PostgresReplicasArgs, replica_identifier
+from components.queues import Queues, QueuesArgs, QueueSpec
+from components.redis import Redis, RedisArgs
+from infra.config import RegionConfig, StackConfig
+from infra.naming import Names
+
+#: CloudWatch alarms publish to encrypted SNS topics through the key; AWS documents no condition key
+#: for this principal, so the grant has none (an alarm in another account cannot name our topic).
+CLOUDWATCH_GRANT = ServiceGrant("cloudwatch.amazonaws.com", conditions={})
+
+
+def alarm_thresholds(config: StackConfig) -> AlarmThresholds:
+    """The monitoring component's thresholds from the config's ``monitoring.thresholds``."""
+    t = config.monitoring.thresholds
+    return AlarmThresholds(
+        db_cpu_percent=t.db_cpu_percent,
+        db_connections_percent=t.db_connections_percent,
+        replica_lag_seconds=t.replica_lag_seconds,
+        db_free_storage_percent=t.db_free_storage_percent,
+        cache_cpu_percent=t.cache_cpu_percent,
+        cache_memory_percent=t.cache_memory_percent,
+        cache_evictions=int(t.cache_evictions),
+        queue_oldest_message_seconds=int(t.queue_oldest_message_seconds),
+        dlq_depth=int(t.dlq_depth),
+        cdn_5xx_rate_percent=t.cdn_5xx_rate_percent,
+    )
+
+
+class RegionalCell(pulumi.ComponentResource):
+    """One region of the environment. ``name`` is the region's short code (``use1``)."""
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        cell: RegionConfig,
+        account_id: pulumi.Input[str],
+        primary_db: Postgres | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("platform:stack:Cell", name, None, opts)
+        names = Names(config.name)
+        base = names.cell(cell.region)
+        tags = {"PlatformEnvironment": config.name, **config.tags}
+        self.region = cell.region
+        self.serving = cell.role != "standby"
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.key = KmsKey(
+            f"{name}-key",
+            KmsKeyArgs(
+                account_id=account_id,
+                alias=base,
+                description=f"Data, logs and alerts of {base}",
+                service_grants=[logs_grant(cell.region), CLOUDWATCH_GRANT],
+                tags=tags,
+            ),
+            opts=child,
+        )
+        self.network = Network(
+            f"{name}-network",
+            NetworkArgs(
+                name=base,
+                cidr_block=cell.cidr,
+                availability_zones=cell.zones,
+                nat_strategy="per_az" if config.network.nat_gateways == "perAz" else "single",
+                flow_logs_kms_key_arn=self.key.arn,
+                flow_logs_retention_days=config.network.flow_log_retention_days,
+                tags=tags,
+            ),
+            opts=child,
+        )
+        # Apps run in the private subnets; only they may reach the data stores.
+        clients = list(self.network.layout.private)
+        self.database = self._create_primary(name, config, cell, clients, tags) if primary_db is None else None
+        source = primary_db or self.database
+        self.replicas = PostgresReplicas(
+            f"{name}-db-replicas",
+            PostgresReplicasArgs(
+                identifier_prefix=names.replicas(cell.region),
+                count=cell.read_replicas,
+                source_db_arn=source.arn,
+                cross_region=primary_db is not None,
+                instance_class=config.database.replica_class,
+                engine_version=config.database.engine_version,
+                kms_key_arn=self.key.arn,
+                vpc_id=self.network.vpc_id,
+                subnet_ids=self.network.isolated_subnet_ids,
+                client_cidr_blocks=clients,
+                monitoring_role_arn=source.monitoring_role_arn,
+                performance_insights_retention_days=config.database.performance_insights_retention_days,
+                monitoring_interval_seconds=config.database.monitoring_interval_seconds,
+                slow_query_ms=config.database.slow_query_ms,
+                max_allocated_storage_gb=config.database.max_allocated_storage_gb,
+                tags=tags,
+            ),
+            opts=child,
+        )
+        self.cache = self._create_cache(name, config, cell, clients, tags) if self.serving else None
+        self.queues = self._create_queues(name, config, base, account_id, tags) if self.serving else None
+        self.monitoring = self._create_monitoring(name, config, cell, base, account_id, tags)
+        self.endpoints = self._endpoints(primary_db or self.database)
+        self.register_outputs({"endpoints": self.endpoints, "region": self.region})
+
+    def _create_primary(
+        self, name: str, config: StackConfig, cell: RegionConfig, clients: list[str], tags: dict[str, str]
+    ) -> Postgres:
+        db = config.database
+        return Postgres(
+            f"{name}-db",
+            PostgresArgs(
+                identifier=Names(config.name).primary_db(),
+                region=cell.region,
+                vpc_id=self.network.vpc_id,
+                subnet_ids=self.network.isolated_subnet_ids,
+                proxy_subnet_ids=self.network.private_subnet_ids,
+                client_cidr_blocks=clients,
+                kms_key_arn=self.key.arn,
+                engine_version=db.engine_version,
+                instance_class=db.instance_class,
+                allocated_storage_gb=db.allocated_storage_gb,
+                max_allocated_storage_gb=db.max_allocated_storage_gb,
+                backup_retention_days=db.backup_retention_days,
+                database_name=db.database_name,
+                master_username=db.master_username,
+                performance_insights_retention_days=db.performance_insights_retention_days,
+                monitoring_interval_seconds=db.monitoring_interval_seconds,
+                slow_query_ms=db.slow_query_ms,
+                proxy_max_connections_percent=db.proxy.max_connections_percent,
+                proxy_max_idle_connections_percent=db.proxy.max_idle_connections_percent,
+                proxy_idle_client_timeout_seconds=db.proxy.idle_client_timeout_seconds,
+                tags=tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _create_cache(
+        self, name: str, config: StackConfig, cell: RegionConfig, clients: list[str], tags: dict[str, str]
+    ) -> Redis:
+        cache = config.cache
+        return Redis(
+            f"{name}-cache",
+            RedisArgs(
+                replication_group_id=Names(config.name).cache(cell.region),
+                vpc_id=self.network.vpc_id,
+                subnet_ids=self.network.isolated_subnet_ids,
+                client_cidr_blocks=clients,
+                kms_key_arn=self.key.arn,
+                engine=cache.engine,
+                engine_version=cache.engine_version,
+                node_type=cache.node_type,
+                cluster_mode=cache.cluster_mode,
+                shards=cache.shards,
+                replicas_per_shard=cache.replicas_per_shard,
+                snapshot_retention_days=cache.snapshot_retention_days,
+                log_retention_days=config.monitoring.log_retention_days,
+                tags=tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _create_queues(
+        self, name: str, config: StackConfig, base: str, account_id: pulumi.Input[str], tags: dict[str, str]
+    ) -> Queues:
+        specs = [
+            QueueSpec(
+                name=q.name,
+                visibility_timeout_seconds=q.visibility_timeout_seconds,
+                message_retention_seconds=q.message_retention_seconds,
+                max_receive_count=q.max_receive_count,
+                fifo=q.fifo,
+            )
+            for q in config.queues
+        ]
+        return Queues(
+            f"{name}-queues",
+            QueuesArgs(name_prefix=base, queues=specs, account_id=account_id, kms_key_arn=self.key.arn, tags=tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _create_monitoring(
+        self,
+        name: str,
+        config: StackConfig,
+        cell: RegionConfig,
+        base: str,
+        account_id: pulumi.Input[str],
+        tags: dict[str, str],
+    ) -> Monitoring:
+        db = config.database
+        targets = []
+        if self.database is not None:
+            targets.append(
+                DbTarget(
+                    Names(config.name).primary_db(), max_connections(db.instance_class), db.allocated_storage_gb, False
+                )
+            )
+        targets += [
+            DbTarget(
+                replica_identifier(Names(config.name).replicas(cell.region), index),
+                max_connections(db.replica_class),
+                db.allocated_storage_gb,
+                True,
+            )
+            for index in range(cell.read_replicas)
+        ]
+        env_logs = f"/platform/{config.name}/{name}"
+        return Monitoring(
+            f"{name}-monitoring",
+            MonitoringArgs(
+                name=base,
+                account_id=account_id,
+                kms_key_arn=self.key.arn,
+                alert_emails=list(config.monitoring.alert_emails),
+                thresholds=alarm_thresholds(config),
+                db_instances=targets,
+                cache_nodes=list(self.cache.member_cluster_ids) if self.cache else [],
+                queues=sorted(self.queues.queue_names.values()) if self.queues else [],
+                dead_letter_queues=sorted(self.queues.dlq_names.values()) if self.queues else [],
+                app_log_groups=[f"{env_logs}/api", f"{env_logs}/worker"] if self.serving else [],
+                log_retention_days=config.monitoring.log_retention_days,
+                dashboard=config.monitoring.dashboard,
+                tags=tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _endpoints(self, writer: Postgres) -> dict[str, Any]:
+        """What apps in this region connect to (the seam for the EKS workloads' ConfigMap)."""
+        endpoints: dict[str, Any] = {
+            "region": self.region,
+            "vpcId": self.network.vpc_id,
+            "dbProxyEndpoint": writer.proxy_endpoint,
+            "dbSecretArn": writer.master_secret_arn,
+            "dbReaderEndpoints": self.replicas.endpoints,
+            "alertTopicArn": self.monitoring.topic_arn,
+        }
+        if self.cache is not None:
+            endpoints["cacheEndpoint"] = self.cache.endpoint
+            endpoints["cacheAuthSecretArn"] = self.cache.auth_secret_arn
+        if self.queues is not None:
+            endpoints["queueUrls"] = self.queues.queue_urls
+        return endpoints
+
+
+def regional_provider(region: str) -> aws.Provider:
+    """The explicit provider of a region; its logical name depends only on the region, so it is
+    the same in every phase (a changed provider would replace everything under it)."""
+    return aws.Provider(f"aws-{region}", region=region)

@@ -1,0 +1,53 @@
+"""The stack program: validate the config, then build one cell per region plus the edge layer.
+
+Order matters only where data flows: the primary cell creates the writable database that the
+other cells replicate, and the edge layer needs nothing from the cells.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.cell import RegionalCell, regional_provider
+from infra.config import StackConfig, current_config, load_config, region_code
+from infra.edge import EDGE_REGION, EdgeLayer
+
+
+def build(config: StackConfig) -> dict[str, object]:
+    """Register every resource of the environment described by ``config``; return the exports."""
+    providers = {cell.region: regional_provider(cell.region) for cell in config.regions}
+    if EDGE_REGION not in providers:
+        providers[EDGE_REGION] = regional_provider(EDGE_REGION)
+    primary_provider = providers[config.primary.region]
+    # One invoke for the whole program: key and queue policies name the account.
+    account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=primary_provider)).account_id
+
+    cells: list[RegionalCell] = []
+    for cell in config.regions:
+        cells.append(
+            RegionalCell(
+                region_code(cell.region),
+                config,
+                cell,
+                account_id,
+                primary_db=cells[0].database if cells else None,
+                opts=pulumi.ResourceOptions(provider=providers[cell.region]),
+            )
+        )
+    edge = EdgeLayer("edge", config, account_id, primary_provider, providers[EDGE_REGION])
+    exports: dict[str, object] = {
+        "environment": config.name,
+        "phase": config.phase,
+        "primaryRegion": config.primary.region,
+        "regions": {cell.region: cell.endpoints for cell in cells},
+        "edge": edge.endpoints,
+    }
+    for key, value in exports.items():
+        pulumi.export(key, value)
+    return exports
+
+
+def main() -> None:
+    """Entry point of ``pulumi up``/``preview`` and of the offline harness."""
+    build(load_config(current_config()))

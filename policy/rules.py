@@ -1,0 +1,293 @@
+"""Security and safety rules shared by the CrossGuard pack (``policy/__main__.py``) and the tests.
+
+Each rule is a plain function of a resource's type, inputs (engine wire names, camelCase) and
+``protect`` option, returning a violation message or ``None``. Keeping them free of the policy
+SDK means the unit tests run exactly these rules over every phase's offline plan, and
+``pulumi preview --policy-pack policy`` runs the same ones against the real engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: Resource types that hold data; losing one loses data, so each must be protected.
+STATEFUL_TYPES = frozenset(
+    {
+        "aws:rds/instance:Instance",
+        "aws:rds/cluster:Cluster",
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        "aws:s3/bucket:Bucket",
+        "aws:sqs/queue:Queue",
+        "aws:kms/key:Key",
+        "aws:secretsmanager/secret:Secret",
+        "aws:eks/cluster:Cluster",
+        "aws:opensearch/domain:Domain",
+        "aws:msk/cluster:Cluster",
+        "aws:kinesis/stream:Stream",
+    }
+)
+
+#: Inputs that carry a resource's physical name, per type.
+PHYSICAL_NAME_KEYS = (
+    "name",
+    "identifier",
+    "bucket",
+    "replicationGroupId",
+    "clusterName",
+    "domainName",
+    "finalSnapshotIdentifier",
+    "alarmName",
+    "dashboardName",
+)
+
+_WORLD = ("0.0.0.0/0", "::/0")
+_LOG_TYPES = {"api", "audit", "authenticator", "controllerManager", "scheduler"}
+
+Check = Callable[[Mapping[str, Any], bool], "str | None"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One policy: the resource types it applies to and the check run on each."""
+
+    name: str
+    description: str
+    types: frozenset[str]
+    check: Check
+
+
+def _rds(props: Mapping[str, Any], protect: bool) -> str | None:
+    problems = []
+    if not props.get("storageEncrypted") or not props.get("kmsKeyId"):
+        problems.append("storage must be encrypted with a customer-managed key")
+    if props.get("publiclyAccessible"):
+        problems.append("must not be publicly accessible")
+    if not props.get("deletionProtection"):
+        problems.append("deletion protection must be on")
+    if not props.get("iamDatabaseAuthenticationEnabled"):
+        problems.append("IAM authentication must be on")
+    if not props.get("performanceInsightsEnabled") or not props.get("performanceInsightsKmsKeyId"):
+        problems.append("Performance Insights must be on and encrypted")
+    if not props.get("enabledCloudwatchLogsExports"):
+        problems.append("logs must be exported to CloudWatch")
+    if props.get("autoMinorVersionUpgrade") is False:
+        problems.append("minor version upgrades must be automatic")
+    if not props.get("replicateSourceDb"):
+        if not props.get("multiAz"):
+            problems.append("the primary must be Multi-AZ")
+        if props.get("skipFinalSnapshot") or not props.get("finalSnapshotIdentifier"):
+            problems.append("the primary must take a final snapshot")
+        if (props.get("backupRetentionPeriod") or 0) < 7:
+            problems.append("the primary must keep at least 7 days of backups")
+        if not props.get("copyTagsToSnapshot"):
+            problems.append("snapshots must carry the tags")
+    return "; ".join(problems) or None
+
+
+def _proxy(props: Mapping[str, Any], protect: bool) -> str | None:
+    return None if props.get("requireTls") else "RDS Proxy must require TLS"
+
+
+def _cache(props: Mapping[str, Any], protect: bool) -> str | None:
+    problems = []
+    if not props.get("atRestEncryptionEnabled") or not props.get("kmsKeyId"):
+        problems.append("must be encrypted at rest with a customer-managed key")
+    if not props.get("transitEncryptionEnabled"):
+        problems.append("must be encrypted in transit")
+    if not props.get("authToken") and not props.get("userGroupIds"):
+        problems.append("must require authentication")
+    if not props.get("automaticFailoverEnabled") or not props.get("multiAzEnabled"):
+        problems.append("must fail over automatically across zones")
+    if (props.get("snapshotRetentionLimit") or 0) < 1:
+        problems.append("must keep snapshots")
+    return "; ".join(problems) or None
+
+
+def _public_access_block(props: Mapping[str, Any], protect: bool) -> str | None:
+    keys = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    missing = [k for k in keys if props.get(k) is not True]
+    return f"public access must be blocked: {', '.join(missing)} not true" if missing else None
+
+
+def _bucket_encryption(props: Mapping[str, Any], protect: bool) -> str | None:
+    for rule in props.get("rules") or []:
+        default = rule.get("applyServerSideEncryptionByDefault") or {}
+        if default.get("sseAlgorithm") in ("aws:kms", "aws:kms:dsse", "AES256"):
+            return None
+    return "bucket must have default server-side encryption"
+
+
+def _queue(props: Mapping[str, Any], protect: bool) -> str | None:
+    if props.get("kmsMasterKeyId") or props.get("sqsManagedSseEnabled"):
+        return None
+    return "queue must be encrypted (SSE-KMS or SSE-SQS)"
+
+
+def _topic(props: Mapping[str, Any], protect: bool) -> str | None:
+    return None if props.get("kmsMasterKeyId") else "SNS topic must be encrypted with KMS"
+
+
+def _log_group(props: Mapping[str, Any], protect: bool) -> str | None:
+    problems = []
+    if not props.get("kmsKeyId"):
+        problems.append("must be encrypted with KMS")
+    if (props.get("retentionInDays") or 0) < 365:
+        problems.append("must keep logs for at least 365 days")
+    return "; ".join(problems) or None
+
+
+def _kms(props: Mapping[str, Any], protect: bool) -> str | None:
+    return None if props.get("enableKeyRotation") else "key rotation must be on"
+
+
+def _secret(props: Mapping[str, Any], protect: bool) -> str | None:
+    return None if props.get("kmsKeyId") else "secret must be encrypted with a customer-managed key"
+
+
+def _sg_ingress(props: Mapping[str, Any], protect: bool) -> str | None:
+    cidrs = list(props.get("cidrBlocks") or []) + list(props.get("ipv6CidrBlocks") or [])
+    cidrs += [props.get("cidrIpv4"), props.get("cidrIpv6")]
+    for rule in props.get("ingress") or []:
+        cidrs += list(rule.get("cidrBlocks") or []) + list(rule.get("ipv6CidrBlocks") or [])
+    if props.get("type", "ingress") != "ingress":
+        return None
+    return "ingress must not be open to the internet" if any(c in _WORLD for c in cidrs) else None
+
+
+def _subnet(props: Mapping[str, Any], protect: bool) -> str | None:
+    return "subnets must not auto-assign public IPs" if props.get("mapPublicIpOnLaunch") else None
+
+
+def _distribution(props: Mapping[str, Any], protect: bool) -> str | None:
+    behaviors = [props.get("defaultCacheBehavior") or {}] + list(props.get("orderedCacheBehaviors") or [])
+    if any(b.get("viewerProtocolPolicy") not in ("redirect-to-https", "https-only") for b in behaviors):
+        return "every cache behaviour must redirect to or require HTTPS"
+    if not props.get("loggingConfig"):
+        return "access logging must be on"
+    return None
+
+
+def _launch_template(props: Mapping[str, Any], protect: bool) -> str | None:
+    metadata = props.get("metadataOptions") or {}
+    return None if metadata.get("httpTokens") == "required" else "instances must require IMDSv2"
+
+
+def _eks(props: Mapping[str, Any], protect: bool) -> str | None:
+    problems = []
+    vpc = props.get("vpcConfig") or {}
+    if vpc.get("endpointPublicAccess") and any(c in _WORLD for c in vpc.get("publicAccessCidrs") or list(_WORLD)):
+        problems.append("the API endpoint must not be open to the internet")
+    if not props.get("encryptionConfig"):
+        problems.append("secrets must be encrypted with KMS")
+    if not set(props.get("enabledClusterLogTypes") or []) >= _LOG_TYPES:
+        problems.append("all control-plane log types must be on")
+    return "; ".join(problems) or None
+
+
+def _protected(props: Mapping[str, Any], protect: bool) -> str | None:
+    return None if protect else "stateful resource must be protected (protect=True)"
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("stateful-protected", "Resources holding data are protected from deletion.", STATEFUL_TYPES, _protected),
+    Rule(
+        "rds-secure",
+        "RDS instances are encrypted, private, backed up and observable.",
+        frozenset({"aws:rds/instance:Instance"}),
+        _rds,
+    ),
+    Rule("rds-proxy-tls", "RDS Proxy requires TLS.", frozenset({"aws:rds/proxy:Proxy"}), _proxy),
+    Rule(
+        "elasticache-secure",
+        "Caches are encrypted, authenticated, Multi-AZ and snapshotted.",
+        frozenset({"aws:elasticache/replicationGroup:ReplicationGroup"}),
+        _cache,
+    ),
+    Rule(
+        "s3-no-public-access",
+        "Buckets block every kind of public access.",
+        frozenset({"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"}),
+        _public_access_block,
+    ),
+    Rule(
+        "s3-encrypted",
+        "Buckets encrypt objects by default.",
+        frozenset({"aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"}),
+        _bucket_encryption,
+    ),
+    Rule("sqs-encrypted", "Queues are encrypted at rest.", frozenset({"aws:sqs/queue:Queue"}), _queue),
+    Rule("sns-encrypted", "Topics are encrypted at rest.", frozenset({"aws:sns/topic:Topic"}), _topic),
+    Rule(
+        "logs-encrypted-retained",
+        "Log groups are KMS-encrypted and kept at least a year.",
+        frozenset({"aws:cloudwatch/logGroup:LogGroup"}),
+        _log_group,
+    ),
+    Rule("kms-rotation", "Customer-managed keys rotate.", frozenset({"aws:kms/key:Key"}), _kms),
+    Rule(
+        "secrets-cmk", "Secrets use a customer-managed key.", frozenset({"aws:secretsmanager/secret:Secret"}), _secret
+    ),
+    Rule(
+        "no-world-ingress",
+        "No security group accepts traffic from the whole internet.",
+        frozenset(
+            {
+                "aws:ec2/securityGroup:SecurityGroup",
+                "aws:ec2/securityGroupRule:SecurityGroupRule",
+                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            }
+        ),
+        _sg_ingress,
+    ),
+    Rule("no-public-ip-subnets", "Subnets never hand out public IPs.", frozenset({"aws:ec2/subnet:Subnet"}), _subnet),
+    Rule(
+        "cloudfront-https-logged",
+        "CloudFront serves HTTPS only and logs requests.",
+        frozenset({"aws:cloudfront/distribution:Distribution"}),
+        _distribution,
+    ),
+    Rule(
+        "imdsv2",
+        "Launch templates require IMDSv2.",
+        frozenset({"aws:ec2/launchTemplate:LaunchTemplate"}),
+        _launch_template,
+    ),
+    Rule(
+        "eks-secure",
+        "EKS clusters are private, encrypted and fully logged.",
+        frozenset({"aws:eks/cluster:Cluster"}),
+        _eks,
+    ),
+)
+
+
+def stack_of(urn: str) -> str:
+    """The stack segment of a URN (``urn:pulumi:STACK::PROJECT::TYPE::NAME``)."""
+    return urn.split("::", 1)[0].removeprefix("urn:pulumi:")
+
+
+def physical_name_violation(urn: str, props: Mapping[str, Any]) -> str | None:
+    """A physical name containing the stack name breaks promotion (SPEC §4, decision 4)."""
+    stack = stack_of(urn)
+    for key in PHYSICAL_NAME_KEYS:
+        value = props.get(key)
+        if isinstance(value, str) and stack and stack in value:
+            return f"physical name {key}={value!r} contains the stack name {stack!r}"
+    return None
+
+
+def violations(resource_type: str, urn: str, props: Mapping[str, Any], protect: bool) -> list[tuple[str, str]]:
+    """Every (rule name, message) the resource breaks."""
+    found = []
+    for rule in RULES:
+        if resource_type in rule.types:
+            message = rule.check(props, protect)
+            if message:
+                found.append((rule.name, message))
+    if not resource_type.startswith(("pulumi:", "kubernetes:")):
+        message = physical_name_violation(urn, props)
+        if message:
+            found.append(("stable-physical-names", message))
+    return found
