@@ -1,0 +1,103 @@
+"""The CrossGuard pack, driven the way the policy engine drives it, over real and broken resources."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
+
+from infra.harness import RecordedResource
+from policy.pack import build_policies
+from tests.conftest import plan_of
+
+POLICIES = build_policies()
+
+
+def _evaluate(resource: RecordedResource, props: dict | None = None, protect: bool | None = None) -> list[str]:
+    """Run every policy on one resource; return 'policy: message' for each violation."""
+    options = PolicyResourceOptions(
+        protect=resource.protect if protect is None else protect,
+        ignore_changes=[],
+        delete_before_replace=None,
+        aliases=[],
+        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        additional_secret_outputs=[],
+        parent=resource.parent,
+    )
+    args = ResourceValidationArgs(
+        resource.type, resource.inputs if props is None else props, resource.urn, resource.name, options, None
+    )
+    found: list[str] = []
+    for policy in POLICIES:
+        policy.validate(args, lambda message, urn=None, name=policy.name: found.append(f"{name}: {message}"))
+    return found
+
+
+def _first(stack: str, type_token: str, predicate=lambda r: True) -> RecordedResource:
+    return next(r for r in plan_of(stack).of_type(type_token) if predicate(r))
+
+
+def test_the_pack_passes_every_resource_of_phase_4():
+    assert [v for r in plan_of("phase4").resources for v in _evaluate(r)] == []
+
+
+def _primary(r):
+    return not r.inputs.get("replicateSourceDb")
+
+
+@pytest.mark.parametrize(
+    ("type_token", "predicate", "edit", "policy"),
+    [
+        ("aws:rds/instance:Instance", _primary, {"storageEncrypted": False}, "rds-secure"),
+        ("aws:rds/instance:Instance", _primary, {"publiclyAccessible": True}, "rds-secure"),
+        ("aws:rds/instance:Instance", _primary, {"multiAz": False}, "rds-secure"),
+        ("aws:rds/instance:Instance", _primary, {"skipFinalSnapshot": True}, "rds-secure"),
+        ("aws:rds/proxy:Proxy", None, {"requireTls": False}, "rds-proxy-tls"),
+        (
+            "aws:elasticache/replicationGroup:ReplicationGroup",
+            None,
+            {"transitEncryptionEnabled": False},
+            "elasticache-secure",
+        ),
+        ("aws:elasticache/replicationGroup:ReplicationGroup", None, {"authToken": None}, "elasticache-secure"),
+        (
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            None,
+            {"restrictPublicBuckets": False},
+            "s3-no-public-access",
+        ),
+        ("aws:sqs/queue:Queue", None, {"kmsMasterKeyId": None, "sqsManagedSseEnabled": None}, "sqs-encrypted"),
+        ("aws:sns/topic:Topic", None, {"kmsMasterKeyId": None}, "sns-encrypted"),
+        ("aws:cloudwatch/logGroup:LogGroup", None, {"retentionInDays": 30}, "logs-encrypted-retained"),
+        ("aws:kms/key:Key", None, {"enableKeyRotation": False}, "kms-rotation"),
+        ("aws:secretsmanager/secret:Secret", None, {"kmsKeyId": None}, "secrets-cmk"),
+        (
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            None,
+            {"cidrIpv4": "0.0.0.0/0"},
+            "no-world-ingress",
+        ),
+        ("aws:ec2/subnet:Subnet", None, {"mapPublicIpOnLaunch": True}, "no-public-ip-subnets"),
+        ("aws:sqs/queue:Queue", None, {"name": "acme-prod-phase2-jobs"}, "stable-physical-names"),
+    ],
+)
+def test_each_rule_catches_its_violation(type_token, predicate, edit, policy):
+    resource = _first("phase2", type_token, predicate or (lambda r: True))
+    props = copy.deepcopy(resource.inputs)
+    props.update(edit)
+    assert any(v.startswith(f"{policy}: ") for v in _evaluate(resource, props)), policy
+
+
+def test_https_is_required_on_the_cdn():
+    resource = _first("phase2", "aws:cloudfront/distribution:Distribution")
+    props = copy.deepcopy(resource.inputs)
+    props["defaultCacheBehavior"]["viewerProtocolPolicy"] = "allow-all"
+    assert any(v.startswith("cloudfront-https-logged: ") for v in _evaluate(resource, props))
+
+
+def test_unprotected_stateful_resources_are_refused():
+    bucket = _first("phase1", "aws:s3/bucket:Bucket")
+    assert _evaluate(bucket, protect=False) == [
+        f"stateful-protected: {bucket.urn}: stateful resource must be protected (protect=True)"
+    ]
