@@ -118,8 +118,10 @@ class NetworkArgs:
         cidr_block: RFC 1918 VPC CIDR, /16 to /20 (see :func:`subnet_layout`).
         availability_zones: The 2-3 AZ names to use, all in the provider's region. Explicit rather
             than looked up, because a subnet's AZ forces its replacement.
-        nat_strategy: ``single`` (one NAT gateway, cheap) or ``per_az`` (one per AZ, no cross-AZ
-            egress dependency). Default: ``single``.
+        nat_strategy: ``single`` (one NAT gateway, cheap), ``per_az`` (one per AZ, no cross-AZ
+            egress dependency) or ``none`` (no internet egress from private subnets: for a cell
+            that runs no workloads, such as a standby region holding only database replicas;
+            S3 stays reachable through the gateway endpoint). Default: ``single``.
         flow_logs_kms_key_arn: Customer-managed KMS key encrypting the flow-log group. Its policy
             must grant ``logs.<region>.amazonaws.com`` use of the key.
         flow_logs_retention_days: Flow-log retention, a CloudWatch-accepted value. Default: 365.
@@ -130,7 +132,7 @@ class NetworkArgs:
     cidr_block: str
     availability_zones: list[str]
     flow_logs_kms_key_arn: pulumi.Input[str]
-    nat_strategy: Literal["single", "per_az"] = "single"
+    nat_strategy: Literal["none", "single", "per_az"] = "single"
     flow_logs_retention_days: int = 365
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -140,8 +142,8 @@ def _validate(args: NetworkArgs) -> str:
     regions = {region_of_az(az) for az in args.availability_zones}
     if len(regions) != 1 or len(set(args.availability_zones)) != len(args.availability_zones):
         raise ValueError(f"availability_zones {args.availability_zones} must be distinct AZs of one region")
-    if args.nat_strategy not in ("single", "per_az"):
-        raise ValueError(f"nat_strategy {args.nat_strategy!r} must be 'single' or 'per_az'")
+    if args.nat_strategy not in ("none", "single", "per_az"):
+        raise ValueError(f"nat_strategy {args.nat_strategy!r} must be 'none', 'single' or 'per_az'")
     if args.flow_logs_retention_days not in _LOG_RETENTION_DAYS:
         allowed = sorted(_LOG_RETENTION_DAYS)
         raise ValueError(f"flow_logs_retention_days {args.flow_logs_retention_days} must be one of {allowed}")
@@ -185,7 +187,7 @@ class Network(pulumi.ComponentResource):
         isolated = self._subnets("isolated", self.layout.isolated, {})
         nats = self._create_public_routing(public)
         private_tables = self._route_tables("private", private)
-        for index, table in enumerate(private_tables):
+        for index, table in enumerate(private_tables if nats else []):
             aws.ec2.Route(
                 f"{name}-private-egress-{index}",
                 route_table_id=table.id,
@@ -280,7 +282,7 @@ class Network(pulumi.ComponentResource):
                 subnet_id=subnet.id,
                 opts=child_opts(self),
             )
-            if index > 0 and args.nat_strategy == "single":
+            if args.nat_strategy == "none" or (index > 0 and args.nat_strategy == "single"):
                 continue
             az = args.availability_zones[index]
             # AWS needs the internet gateway attached before an EIP/NAT can be reached.

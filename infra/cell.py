@@ -31,6 +31,13 @@ from infra.naming import Names
 CLOUDWATCH_GRANT = ServiceGrant("cloudwatch.amazonaws.com", conditions={})
 
 
+def _nat_strategy(config: StackConfig, cell: RegionConfig) -> str:
+    """Standby cells run no workloads, so they pay for no NAT; the move to active adds it."""
+    if cell.role == "standby":
+        return "none"
+    return "per_az" if config.network.nat_gateways == "perAz" else "single"
+
+
 def alarm_thresholds(config: StackConfig) -> AlarmThresholds:
     """The monitoring component's thresholds from the config's ``monitoring.thresholds``."""
     t = config.monitoring.thresholds
@@ -85,7 +92,7 @@ class RegionalCell(pulumi.ComponentResource):
                 name=base,
                 cidr_block=cell.cidr,
                 availability_zones=cell.zones,
-                nat_strategy="per_az" if config.network.nat_gateways == "perAz" else "single",
+                nat_strategy=_nat_strategy(config, cell),
                 flow_logs_kms_key_arn=self.key.arn,
                 flow_logs_retention_days=config.network.flow_log_retention_days,
                 tags=tags,

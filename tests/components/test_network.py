@@ -124,7 +124,7 @@ def test_region_of_az():
         {"availability_zones": ["us-west-2a", "us-east-1b"]},
         {"availability_zones": ["us-west-2a", "us-west-2a"]},
         {"flow_logs_retention_days": 366},
-        {"nat_strategy": "none"},
+        {"nat_strategy": "nat-instance"},
     ],
 )
 def test_invalid_args_are_rejected_with_a_value_error(overrides):
@@ -143,6 +143,17 @@ def test_single_nat_routes_every_private_table_through_nat_0(single):
     assert [r.inputs["routeTableId"] for r in private] == [f"net-private-rt-{i}-id" for i in range(3)]
     assert {r.inputs["natGatewayId"] for r in private} == {"net-nat-0-id"}
     assert single.outputs["network"]["nat_gateway_ids"] == ["net-nat-0-id"]
+
+
+def test_no_nat_leaves_private_subnets_without_internet_egress_but_with_s3(single):
+    none = run_program(_program("none"))
+    assert none.of_type("aws:ec2/natGateway:NatGateway") == none.of_type("aws:ec2/eip:Eip") == []
+    routes = [r.name for r in none.of_type("aws:ec2/route:Route")]
+    assert routes == ["net-public-internet"]
+    (endpoint,) = none.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert len(endpoint.inputs["routeTableIds"]) == 6
+    # The same subnets and tables as with a NAT: adding one later only adds resources.
+    assert {r.urn for r in none.resources} < {r.urn for r in single.resources}
 
 
 def test_per_az_nat_routes_each_az_through_its_own_nat(per_az, single):
