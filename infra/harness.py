@@ -55,6 +55,12 @@ _COMPUTED_OUTPUTS: dict[str, Callable[[str, str], dict[str, Any]]] = {
     "aws:ec2/vpc:Vpc": lambda n, r: {"defaultSecurityGroupId": f"sg-{_digest(n)}"},
     "random:index/randomPassword:RandomPassword": lambda n, r: {"result": f"mock-{_digest(n)}"},
     "aws:ec2/eip:Eip": lambda n, r: {"allocationId": f"eipalloc-{_digest(n)}"},
+    "aws:eks/cluster:Cluster": lambda n, r: {
+        "endpoint": f"https://{_digest(n).upper()}.gr7.{r}.eks.amazonaws.com",
+        "certificateAuthority": {"data": "bW9jay1jbHVzdGVyLWNh"},
+        "vpcConfig": {"clusterSecurityGroupId": f"sg-{_digest(n)}"},
+    },
+    "aws:ec2/launchTemplate:LaunchTemplate": lambda n, r: {"latestVersion": 1},
 }
 
 

@@ -1,0 +1,432 @@
+"""EKS cluster: private control plane, Graviton managed node groups, add-ons and Cluster Autoscaler.
+
+Node autoscaling decision: EKS managed node groups on Graviton, one per AZ, plus Cluster
+Autoscaler (Helm, with its own EKS Pod Identity role) running with
+``--balance-similar-node-groups`` so the per-AZ groups grow evenly. Alternatives rejected:
+EKS Auto Mode adds a per-instance management fee (about 12% on top of EC2), and Karpenter adds an
+interruption queue, CRDs and a controller that lives on the nodes it manages. Managed node groups
+are the simplest thing that meets the phase targets (api 2..200 pods), and one group per AZ is
+what lets the autoscaler see and balance zones (a multi-AZ group hides which zone it grows).
+
+Access is API-only (EKS access entries, no aws-auth ConfigMap): only ``admin_role_arns`` get in.
+The identity running ``pulumi up`` must be one of them, and must reach the endpoint: with
+``public_access_cidrs`` empty the API is private, so deploy from inside the VPC (VPN, CI runner).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components import cluster_addons as addons
+from components.base import child_opts, merge_tags, stateful_opts
+from components.network import _LOG_RETENTION_DAYS
+
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+AMI_TYPE = "AL2023_ARM_64_STANDARD"
+ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+#: Graviton types we size for: vCPUs, memory GiB, VPC CNI max pods (ENIs x (IPs per ENI - 1) + 2).
+_GRAVITON: dict[str, tuple[int, int, int]] = {
+    "m7g.medium": (1, 4, 8), "m7g.large": (2, 8, 29), "m7g.xlarge": (4, 16, 58),
+    "m7g.2xlarge": (8, 32, 58), "m7g.4xlarge": (16, 64, 234),
+    "c7g.large": (2, 4, 29), "c7g.xlarge": (4, 8, 58), "c7g.2xlarge": (8, 16, 58), "c7g.4xlarge": (16, 32, 234),
+    "r7g.large": (2, 16, 29), "r7g.xlarge": (4, 32, 58), "r7g.2xlarge": (8, 64, 58),
+    "r7g.4xlarge": (16, 128, 234),
+}  # fmt: skip
+#: Requests of the DaemonSets this component puts on every node (aws-node, kube-proxy, Pod Identity
+#: agent, EBS CSI node, CloudWatch agent + Fluent Bit), rounded up.
+DAEMONSET_REQUESTS = (450, 600)
+
+
+class Capacity(NamedTuple):
+    """Schedulable CPU (millicores) and memory (MiB) for application pods."""
+
+    cpu_millicores: int
+    memory_mib: int
+
+
+def node_capacity(instance_type: str, nodes: int) -> Capacity:
+    """Approximate allocatable capacity left for application pods on ``nodes`` nodes.
+
+    Follows the EKS AL2023 kubelet defaults: kube-reserved CPU is 6% of the first core, 1% of the
+    second, 0.5% of cores 3-4 and 0.25% of the rest; kube-reserved memory is 255 MiB + 11 MiB per
+    max pod; the hard eviction threshold keeps 100 MiB free. The per-node DaemonSet requests are
+    also taken off. The kernel keeps a few percent more, so treat the result as an upper bound.
+    """
+    if instance_type not in _GRAVITON:
+        raise ValueError(f"unknown instance type {instance_type!r}; known: {sorted(_GRAVITON)}")
+    if nodes < 0:
+        raise ValueError(f"nodes {nodes} must be >= 0")
+    vcpus, memory_gib, max_pods = _GRAVITON[instance_type]
+    cores = [60, 10, 5, 5] + [2.5] * max(0, vcpus - 4)
+    cpu = vcpus * 1000 - math.ceil(sum(cores[:vcpus])) - DAEMONSET_REQUESTS[0]
+    memory = memory_gib * 1024 - (255 + 11 * max_pods) - 100 - DAEMONSET_REQUESTS[1]
+    return Capacity(max(cpu, 0) * nodes, max(memory, 0) * nodes)
+
+
+def fits(requests_cpu_m: int, requests_mem_mib: int, replicas: int, capacity: Capacity) -> bool:
+    """Whether ``replicas`` pods with these requests fit in ``capacity`` (e.g. an HPA maximum)."""
+    cpu, memory = capacity
+    return requests_cpu_m * replicas <= cpu and requests_mem_mib * replicas <= memory
+
+
+def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> dict:
+    """A kubeconfig that authenticates with ``aws eks get-token`` (no long-lived credentials)."""
+    user = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": "aws",
+            "args": ["--region", region, "eks", "get-token", "--cluster-name", cluster_name, "--output", "json"],
+            "interactiveMode": "Never",
+        }
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+        "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+        "current-context": cluster_name,
+        "users": [{"name": cluster_name, "user": user}],
+    }
+
+
+def _trust(service: str) -> str:
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+@dataclass
+class EksClusterArgs:
+    """Inputs of :class:`EksCluster`.
+
+    Attributes:
+        cluster_name: Physical cluster name (``acme-prod-use1``), also the prefix of its IAM roles,
+            node groups and log group. At most 40 characters (IAM role names cap at 64).
+        vpc_id: VPC of the cluster (the load balancer controller needs it).
+        private_subnet_ids: Private subnet per AZ, aligned with ``availability_zones``; nodes and
+            control-plane ENIs live there.
+        availability_zones: AZ names; one node group per AZ.
+        kms_key_arn: Customer-managed key for Kubernetes secrets envelope encryption, the node root
+            volumes and the log groups. Its policy must let ``logs.<region>.amazonaws.com`` and the
+            ``AWSServiceRoleForAutoScaling`` service-linked role use it.
+        account_id: AWS account id (IAM ARNs in policies).
+        region: Region of the provider passed in ``opts``.
+        kubernetes_version: Control-plane version. Default: ``"1.33"``.
+        public_access_cidrs: CIDRs allowed on the public endpoint. Default: none, i.e. the public
+            endpoint is off. ``0.0.0.0/0`` is refused.
+        admin_role_arns: IAM roles given cluster-admin through access entries; must include the
+            role running ``pulumi up``. Default: none, which is refused.
+        node_instance_types: Graviton instance types of the node groups. Default: ``["m7g.large"]``.
+        node_min_per_az: Minimum nodes per AZ. Default: 1.
+        node_max_per_az: Maximum nodes per AZ. Default: 3.
+        node_disk_gb: Root volume size (gp3). Default: 50.
+        log_retention_days: Retention of control-plane and Container Insights logs. Default: 365.
+        tags: Extra tags. Default: none.
+    """
+
+    cluster_name: str
+    vpc_id: pulumi.Input[str]
+    private_subnet_ids: list[pulumi.Input[str]]
+    availability_zones: list[str]
+    kms_key_arn: pulumi.Input[str]
+    account_id: pulumi.Input[str]
+    region: str
+    kubernetes_version: str = "1.33"
+    public_access_cidrs: list[str] = field(default_factory=list)
+    admin_role_arns: list[str] = field(default_factory=list)
+    node_instance_types: list[str] = field(default_factory=lambda: ["m7g.large"])
+    node_min_per_az: int = 1
+    node_max_per_az: int = 3
+    node_disk_gb: int = 50
+    log_retention_days: int = 365
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def _validate(args: EksClusterArgs) -> None:
+    """Reject bad args before anything is registered."""
+    if not args.cluster_name or len(args.cluster_name) > 40 or not args.cluster_name[0].isalpha():
+        raise ValueError(f"cluster_name {args.cluster_name!r} must start with a letter and have 1-40 chars")
+    if not args.availability_zones or len(args.availability_zones) != len(args.private_subnet_ids):
+        raise ValueError("private_subnet_ids must hold exactly one subnet per availability zone")
+    for cidr in args.public_access_cidrs:
+        if ipaddress.ip_network(cidr).prefixlen == 0:
+            raise ValueError(f"public_access_cidrs must not contain {cidr}: the API would be open to all")
+    unknown = [t for t in args.node_instance_types if t not in _GRAVITON]
+    if unknown or not args.node_instance_types:
+        raise ValueError(f"node_instance_types {unknown or '[]'} must be Graviton types of {sorted(_GRAVITON)}")
+    if not 0 <= args.node_min_per_az <= args.node_max_per_az or args.node_max_per_az < 1:
+        raise ValueError(f"need 0 <= node_min_per_az ({args.node_min_per_az}) <= node_max_per_az >= 1")
+    if not args.admin_role_arns:
+        # Helm releases (and workloads) go through the Kubernetes API with the deployer's identity.
+        raise ValueError("admin_role_arns must include the role that runs pulumi up")
+    if args.log_retention_days not in _LOG_RETENTION_DAYS:
+        raise ValueError(f"log_retention_days {args.log_retention_days} is not a CloudWatch retention value")
+
+
+class EksCluster(pulumi.ComponentResource):
+    """A private, encrypted, fully-logged EKS cluster with autoscaled Graviton nodes.
+
+    ``platform_ready`` lists what workloads should depend on: the load balancer controller (its
+    admission webhook rejects Ingresses until it runs) and metrics-server (HPAs read it).
+    """
+
+    cluster: aws.eks.Cluster
+    k8s_provider: k8s.Provider
+
+    def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        _validate(args)
+        super().__init__("platform:compute:EksCluster", name, None, opts)
+        self._name, self._args = name, args
+        cluster_role, node_role, attachments = self._create_roles()
+        self.cluster = self._create_control_plane(cluster_role, attachments["cluster"])
+        early = [
+            addons.managed_addon(
+                self,
+                f"{name}-vpc-cni",
+                self.cluster.name,
+                "vpc-cni",
+                args,
+                # The VPC CNI only enforces NetworkPolicies (Workload relies on them) when asked to.
+                configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
+            ),
+            addons.managed_addon(self, f"{name}-kube-proxy", self.cluster.name, "kube-proxy", args),
+            addons.managed_addon(self, f"{name}-pod-identity", self.cluster.name, "eks-pod-identity-agent", args),
+        ]
+        node_groups = self._create_node_groups(node_role, [*early, *attachments["node"]])
+        late = addons.create_late_addons(self, name, args, self.cluster.name, node_groups)
+        admins = self._create_admin_access()
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data).apply(
+                lambda v: json.dumps(kubeconfig(v[0], v[1], v[2], args.region))
+            )
+        )
+        # Kubernetes calls only work once the deploying role's access entry is associated.
+        self.k8s_provider = k8s.Provider(
+            f"{name}-k8s", kubeconfig=self.kubeconfig, opts=child_opts(self, depends_on=admins)
+        )
+        releases = addons.create_controllers(
+            self, name, args, self.cluster.name, self.k8s_provider, [*node_groups, *late]
+        )
+
+        self.cluster_name = self.cluster.name
+        self.cluster_arn = self.cluster.arn
+        self.endpoint = self.cluster.endpoint
+        self.certificate_authority = self.cluster.certificate_authority.data
+        self.security_group_id = self.cluster.vpc_config.cluster_security_group_id
+        self.node_role_arn = node_role.arn
+        self.node_group_names = [g.node_group_name for g in node_groups]
+        self.platform_ready: list[pulumi.Resource] = [*releases, *late]
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "cluster_arn": self.cluster_arn,
+                "endpoint": self.endpoint,
+                "certificate_authority": self.certificate_authority,
+                "security_group_id": self.security_group_id,
+                "node_role_arn": self.node_role_arn,
+                "node_group_names": self.node_group_names,
+                "kubeconfig": self.kubeconfig,
+                "k8s_provider": self.k8s_provider,
+                "platform_ready": self.platform_ready,
+            }
+        )
+
+    def _create_roles(self) -> tuple[aws.iam.Role, aws.iam.Role, dict[str, list[pulumi.Resource]]]:
+        """Cluster role (with use of the secrets key) and node role, plus each one's policies."""
+        name, args = self._name, self._args
+        cluster_role = aws.iam.Role(
+            f"{name}-cluster-role",
+            name=f"{args.cluster_name}-cluster",
+            assume_role_policy=_trust("eks.amazonaws.com"),
+            tags=merge_tags(f"{args.cluster_name}-cluster", args.tags),
+            opts=child_opts(self),
+        )
+        cluster_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-cluster-policy",
+            role=cluster_role.name,
+            policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+            opts=child_opts(self),
+        )
+        key_use = pulumi.Output.from_input(args.kms_key_arn).apply(
+            lambda arn: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
+                            "Resource": arn,
+                        }
+                    ],
+                }
+            )
+        )
+        key_policy = aws.iam.RolePolicy(
+            f"{name}-cluster-kms", role=cluster_role.id, policy=key_use, opts=child_opts(self)
+        )
+        node_role = aws.iam.Role(
+            f"{name}-node-role",
+            name=f"{args.cluster_name}-node",
+            assume_role_policy=_trust("ec2.amazonaws.com"),
+            tags=merge_tags(f"{args.cluster_name}-node", args.tags),
+            opts=child_opts(self),
+        )
+        # The CNI policy sits on the node role, not on a Pod Identity role: aws-node has to hand
+        # out pod IPs before any pod (Pod Identity agent clients included) can run, so credentials
+        # that depend on a running agent would be a bootstrap cycle, and IRSA would need an OIDC
+        # provider for this one add-on. Pods cannot borrow it: IMDS hop limit 1 keeps them out.
+        policies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy"]
+        attachments: list[pulumi.Resource] = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-node-{policy.lower()}",
+                role=node_role.name,
+                policy_arn=f"arn:aws:iam::aws:policy/{policy}",
+                opts=child_opts(self),
+            )
+            for policy in policies
+        ]
+        return cluster_role, node_role, {"cluster": [cluster_policy, key_policy], "node": attachments}
+
+    def _create_control_plane(self, role: aws.iam.Role, policies: list[pulumi.Resource]) -> aws.eks.Cluster:
+        """Log group first (so EKS cannot create an unencrypted one), then the protected cluster.
+
+        The cluster also waits for its role's policies: EKS checks them (and the key) at creation.
+        """
+        name, args = self._name, self._args
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-control-plane-logs",
+            name=f"/aws/eks/{args.cluster_name}/cluster",
+            kms_key_id=args.kms_key_arn,
+            retention_in_days=args.log_retention_days,
+            deletion_protection_enabled=True,
+            tags=merge_tags(f"{args.cluster_name}-control-plane", args.tags),
+            opts=stateful_opts(self),
+        )
+        public = bool(args.public_access_cidrs)
+        return aws.eks.Cluster(
+            f"{name}-cluster",
+            name=args.cluster_name,
+            version=args.kubernetes_version,
+            role_arn=role.arn,
+            vpc_config={
+                "subnet_ids": args.private_subnet_ids,
+                "endpoint_private_access": True,
+                "endpoint_public_access": public,
+                **({"public_access_cidrs": args.public_access_cidrs} if public else {}),
+            },
+            encryption_config={"provider": {"key_arn": args.kms_key_arn}, "resources": ["secrets"]},
+            enabled_cluster_log_types=list(LOG_TYPES),
+            access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False},
+            # vpc-cni, kube-proxy and CoreDNS come as managed add-ons below instead.
+            bootstrap_self_managed_addons=False,
+            # STANDARD avoids the extended-support surcharge: upgrades stay on our schedule.
+            upgrade_policy={"support_type": "STANDARD"},
+            zonal_shift_config={"enabled": True},
+            deletion_protection=True,
+            tags=merge_tags(args.cluster_name, args.tags),
+            opts=stateful_opts(self, depends_on=[log_group, *policies]),
+        )
+
+    def _create_node_groups(self, role: aws.iam.Role, after: list[pulumi.Resource]) -> list[aws.eks.NodeGroup]:
+        """A hardened launch template and one managed node group per AZ."""
+        name, args = self._name, self._args
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-nodes-lt",
+            name=f"{args.cluster_name}-nodes",
+            update_default_version=True,
+            # Pods get AWS credentials from Pod Identity, so IMDS is for the node only: IMDSv2 and
+            # one hop, which a pod's extra network hop cannot reach.
+            metadata_options={
+                "http_endpoint": "enabled",
+                "http_tokens": "required",
+                "http_put_response_hop_limit": 1,
+                "instance_metadata_tags": "disabled",
+            },
+            block_device_mappings=[
+                {
+                    "device_name": "/dev/xvda",
+                    "ebs": {
+                        "volume_size": args.node_disk_gb,
+                        "volume_type": "gp3",
+                        "encrypted": "true",
+                        "kms_key_id": args.kms_key_arn,
+                        "delete_on_termination": "true",
+                    },
+                }
+            ],
+            # No network_interfaces block: with one, EKS stops attaching the cluster security group.
+            # Nodes get no public IP because the private subnets never map one.
+            tag_specifications=[
+                {"resource_type": kind, "tags": merge_tags(f"{args.cluster_name}-node", args.tags)}
+                for kind in ("instance", "volume")
+            ],
+            tags=merge_tags(f"{args.cluster_name}-nodes", args.tags),
+            opts=child_opts(self),
+        )
+        groups = []
+        for index, (az, subnet) in enumerate(zip(args.availability_zones, args.private_subnet_ids, strict=True)):
+            physical = f"{args.cluster_name}-{az}"
+            groups.append(
+                aws.eks.NodeGroup(
+                    f"{name}-nodes-{index}",
+                    cluster_name=self.cluster.name,
+                    node_group_name=physical,
+                    node_role_arn=role.arn,
+                    subnet_ids=[subnet],
+                    ami_type=AMI_TYPE,
+                    capacity_type="ON_DEMAND",
+                    instance_types=args.node_instance_types,
+                    launch_template={"id": template.id, "version": template.latest_version.apply(str)},
+                    scaling_config={
+                        "min_size": args.node_min_per_az,
+                        "max_size": args.node_max_per_az,
+                        "desired_size": max(args.node_min_per_az, 1),
+                    },
+                    update_config={"max_unavailable_percentage": 33},
+                    labels={"pool": "general"},
+                    tags=merge_tags(
+                        physical,
+                        args.tags,
+                        {
+                            "k8s.io/cluster-autoscaler/enabled": "true",
+                            f"k8s.io/cluster-autoscaler/{args.cluster_name}": "owned",
+                        },
+                    ),
+                    # Cluster Autoscaler owns the desired size; re-applying ours would undo scaling.
+                    opts=child_opts(self, depends_on=after, ignore_changes=["scalingConfig.desiredSize"]),
+                )
+            )
+        return groups
+
+    def _create_admin_access(self) -> list[pulumi.Resource]:
+        """An access entry with cluster-wide AmazonEKSClusterAdminPolicy per admin role."""
+        name, args = self._name, self._args
+        associations: list[pulumi.Resource] = []
+        for index, principal in enumerate(args.admin_role_arns):
+            entry = aws.eks.AccessEntry(
+                f"{name}-admin-{index}",
+                cluster_name=self.cluster.name,
+                principal_arn=principal,
+                type="STANDARD",
+                tags=merge_tags(f"{args.cluster_name}-admin-{index}", args.tags),
+                opts=child_opts(self),
+            )
+            associations.append(
+                aws.eks.AccessPolicyAssociation(
+                    f"{name}-admin-{index}-policy",
+                    cluster_name=self.cluster.name,
+                    principal_arn=entry.principal_arn,
+                    policy_arn=ADMIN_POLICY,
+                    access_scope={"type": "cluster"},
+                    opts=child_opts(self),
+                )
+            )
+        return associations

@@ -1,0 +1,495 @@
+"""One application (api or worker) on EKS: hardened Deployment, HPA, PDB, NetworkPolicies, Pod Identity.
+
+Secrets decision: secret values never reach Kubernetes. The ConfigMap carries each secret's
+Secrets Manager ARN (``<NAME>_SECRET_ARN``) and the app fetches the value at start-up with its Pod
+Identity role (the caller's ``iam_policy_json`` grants ``secretsmanager:GetSecretValue`` on exactly
+those ARNs). The Secrets Store CSI driver would mount them as files, but it adds a DaemonSet, a
+provider plugin and a SecretProviderClass per app for no security gain over an SDK call, and
+Kubernetes Secrets would copy the values into etcd.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.base import child_opts, merge_tags
+from components.cluster_addons import pod_identity_trust_policy
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+#: EKS Pod Identity agent's link-local address: pods fetch their AWS credentials from it.
+POD_IDENTITY_AGENT = "169.254.170.23/32"
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+UID = 10001
+
+
+def validate_image(image: str) -> str:
+    """Return ``image`` if it is pinned (a digest, or a tag other than ``latest``); else ValueError.
+
+    A moving tag makes a rollout or a node replacement silently run different code.
+    """
+    if _DIGEST.search(image):
+        return image
+    repository, _, tag = image.rpartition(":")
+    if not repository or "@" in repository or not _TAG.match(tag) or tag.lower() == "latest":
+        raise ValueError(f"image {image!r} must be pinned to a tag other than 'latest' or to a sha256 digest")
+    return image
+
+
+def pdb_min_available(min_replicas: int) -> str:
+    """``minAvailable`` of the PodDisruptionBudget: half of the pods, as a percentage.
+
+    Kubernetes rounds a percentage up, so for any replica count ``n >= 2`` the HPA chooses,
+    ``ceil(n / 2)`` pods stay (never below half) and ``n - ceil(n / 2) >= 1`` can be evicted, so node
+    drains never deadlock. A percentage, unlike a count derived from ``min_replicas``, keeps
+    protecting half of the pods when the HPA has scaled out.
+    """
+    if min_replicas < 2:
+        raise ValueError(f"min_replicas {min_replicas} must be >= 2: a single pod cannot be evicted safely")
+    return "50%"
+
+
+@dataclass(frozen=True)
+class IngressSpec:
+    """An internet-facing (or internal) ALB in front of the workload's Service.
+
+    Attributes:
+        host: Host name routed to the app.
+        certificate_arn: ACM certificate of the HTTPS listener.
+        web_acl_arn: WAFv2 web ACL to associate. Default: none (phases 1-2 have no WAF).
+        scheme: ``internet-facing`` or ``internal``. Default: ``internet-facing``.
+        health_path: Target group health check path. Default: the workload's ``health_path``.
+        alb_log_bucket: S3 bucket for ALB access logs. Default: none (access logs off).
+    """
+
+    host: str
+    certificate_arn: pulumi.Input[str]
+    web_acl_arn: pulumi.Input[str] | None = None
+    scheme: Literal["internet-facing", "internal"] = "internet-facing"
+    health_path: str | None = None
+    alb_log_bucket: str | None = None
+
+
+@dataclass
+class WorkloadArgs:
+    """Inputs of :class:`Workload`.
+
+    Attributes:
+        app: App name (DNS label): names the Deployment, Service, HPA, ServiceAccount, etc.
+        namespace: Namespace created for and owned by this workload (one workload per namespace,
+            so its default-deny policy and pod-security level are its own).
+        image: Container image, pinned (see :func:`validate_image`).
+        max_replicas: HPA maximum.
+        cluster_name: EKS cluster name (Pod Identity association, role name prefix).
+        iam_policy_json: The app's least-privilege IAM policy, built by the caller.
+        k8s_provider: Kubernetes provider of the cluster, used explicitly by every k8s resource.
+        port: Container HTTP port; ``None`` for workers (then no Service and no ingress policy).
+            Default: 8080.
+        health_path: HTTP path of the startup/readiness/liveness probes (used when ``port`` is set).
+            Default: ``/healthz``.
+        liveness_exec: Probe command for workers without a port. Default: none.
+        cpu_request_m: CPU request in millicores. Default: 250.
+        memory_request_mib: Memory request. Default: 512.
+        memory_limit_mib: Memory limit. Default: 1024.
+        min_replicas: HPA minimum, at least 2. Default: 2.
+        cpu_target_percent: HPA CPU utilization target. Default: 70.
+        memory_target_percent: HPA memory utilization target. Default: 80.
+        scale_down_stabilization_seconds: HPA scale-down window. Default: 300.
+        config: Non-secret settings (endpoints), exposed as environment variables. Default: none.
+        secret_arns: Env var name -> Secrets Manager ARN; exposed as ``<NAME>_SECRET_ARN``, never
+            as values. Default: none.
+        ingress: ALB in front of the Service. Default: none.
+        ingress_cidrs: CIDRs allowed to reach ``port`` (the VPC CIDR: ALB targets in IP mode and
+            kubelet probes come from it). Required when ``port`` is set. Default: none.
+        allowed_ingress_namespaces: Namespaces whose pods may reach ``port``. Default: none.
+        egress_cidrs: CIDRs the pods may reach on any port (the VPC CIDR: database, cache, proxy).
+            Default: none.
+        depends_on: Cluster add-ons to wait for (``EksCluster.platform_ready``). Default: none.
+        tags: Extra AWS tags. Default: none.
+    """
+
+    app: str
+    namespace: str
+    image: str
+    max_replicas: int
+    cluster_name: str
+    iam_policy_json: pulumi.Input[str]
+    k8s_provider: k8s.Provider
+    port: int | None = 8080
+    health_path: str | None = "/healthz"
+    liveness_exec: list[str] | None = None
+    cpu_request_m: int = 250
+    memory_request_mib: int = 512
+    memory_limit_mib: int = 1024
+    min_replicas: int = 2
+    cpu_target_percent: int = 70
+    memory_target_percent: int = 80
+    scale_down_stabilization_seconds: int = 300
+    config: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    secret_arns: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    ingress: IngressSpec | None = None
+    ingress_cidrs: list[pulumi.Input[str]] = field(default_factory=list)
+    allowed_ingress_namespaces: list[str] = field(default_factory=list)
+    egress_cidrs: list[pulumi.Input[str]] = field(default_factory=list)
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def _validate(args: WorkloadArgs) -> None:
+    """Reject bad args before anything is registered."""
+    for label in (args.app, args.namespace, *args.allowed_ingress_namespaces):
+        if not _DNS_LABEL.match(label):
+            raise ValueError(f"{label!r} is not a Kubernetes DNS label (lowercase, digits, '-', <= 63)")
+    validate_image(args.image)
+    pdb_min_available(args.min_replicas)
+    if args.max_replicas < args.min_replicas:
+        raise ValueError(f"max_replicas {args.max_replicas} < min_replicas {args.min_replicas}")
+    if not (0 < args.cpu_target_percent <= 100 and 0 < args.memory_target_percent <= 100):
+        raise ValueError("HPA targets must be percentages in 1..100")
+    if args.memory_limit_mib < args.memory_request_mib:
+        raise ValueError(f"memory_limit_mib {args.memory_limit_mib} < memory_request_mib")
+    http_probes = args.port is not None and args.health_path is not None
+    if http_probes == bool(args.liveness_exec):
+        raise ValueError("give exactly one health check: port + health_path (HTTP) or liveness_exec")
+    if args.port is not None and not args.ingress_cidrs:
+        raise ValueError("ingress_cidrs (the VPC CIDR) is required when port is set")
+    if args.ingress and not http_probes:
+        raise ValueError("ingress needs port and health_path")
+    if args.ingress and args.ingress.scheme not in ("internet-facing", "internal"):
+        raise ValueError(f"ingress.scheme {args.ingress.scheme!r} must be 'internet-facing' or 'internal'")
+    if any(isinstance(c, str) and c.endswith("/0") for c in args.ingress_cidrs):
+        raise ValueError("ingress_cidrs must not open the port to every address")
+    keys = [*args.config, *(f"{k}_SECRET_ARN" for k in args.secret_arns)]
+    if len(set(keys)) != len(keys) or not all(_ENV_NAME.match(k) for k in keys):
+        raise ValueError(f"config/secret names {keys} must be distinct UPPER_SNAKE env var names")
+    for key, arn in args.secret_arns.items():
+        if isinstance(arn, str) and not arn.startswith("arn:aws:secretsmanager:"):
+            raise ValueError(f"secret_arns[{key!r}] must be a Secrets Manager ARN, never a secret value")
+    if len(f"{args.cluster_name}-{args.namespace}-{args.app}") > 64:
+        raise ValueError("cluster_name-namespace-app is the IAM role name and must fit 64 characters")
+
+
+def _alb_hostname(status) -> str:
+    ingresses = (status and status.load_balancer and status.load_balancer.ingress) or []
+    return ingresses[0].hostname if ingresses else ""
+
+
+def _checksum(data: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+class Workload(pulumi.ComponentResource):
+    """A Deployment autoscaled by an HPA, with Pod Identity, default-deny networking and an ALB.
+
+    Pods run as a fixed non-root user with a read-only root filesystem and no capabilities (the
+    namespace enforces the ``restricted`` Pod Security Standard), spread across zones and nodes.
+    """
+
+    def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None):
+        _validate(args)
+        super().__init__("platform:k8s:Workload", name, None, opts)
+        self._name, self._args = name, args
+        self._labels = {"app.kubernetes.io/name": args.app}
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={
+                "name": args.namespace,
+                "labels": {f"pod-security.kubernetes.io/{m}": "restricted" for m in ("enforce", "audit", "warn")},
+            },
+            opts=self._k8s(depends_on=args.depends_on),
+        )
+        # Every namespaced object reads the namespace from here, so all of them wait for it.
+        self._ns = namespace.metadata.name
+        role_name = f"{args.cluster_name}-{args.namespace}-{args.app}"
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=role_name,
+            assume_role_policy=pod_identity_trust_policy(args.cluster_name, args.namespace, args.app),
+            tags=merge_tags(role_name, args.tags),
+            opts=child_opts(self),
+        )
+        aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=args.iam_policy_json, opts=child_opts(self))
+        identity = aws.eks.PodIdentityAssociation(
+            f"{name}-identity",
+            cluster_name=args.cluster_name,
+            namespace=args.namespace,
+            service_account=args.app,
+            role_arn=role.arn,
+            tags=merge_tags(role_name, args.tags),
+            # cluster_name is plain text, so only depends_on orders this after the cluster.
+            opts=child_opts(self, depends_on=args.depends_on),
+        )
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-sa", metadata=self._meta(args.app), opts=self._k8s(depends_on=[identity])
+        )
+        data = {**args.config, **{f"{k}_SECRET_ARN": v for k, v in args.secret_arns.items()}}
+        config = k8s.core.v1.ConfigMap(
+            f"{name}-config", metadata=self._meta(f"{args.app}-config"), data=data, opts=self._k8s()
+        )
+        self._deployment = self._create_deployment(account, config, pulumi.Output.from_input(data).apply(_checksum))
+        self.deployment_name = self._deployment.metadata.name
+        self.service_name = self._create_service()
+        self._create_scaling()
+        self._create_network_policies()
+        self.ingress_hostname = self._create_ingress()
+        self.role_arn = role.arn
+        self.namespace = self._ns
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "deployment_name": self.deployment_name,
+                "role_arn": self.role_arn,
+                "service_name": self.service_name,
+                "ingress_hostname": self.ingress_hostname,
+            }
+        )
+
+    def _k8s(self, **kwargs) -> pulumi.ResourceOptions:
+        return child_opts(self, provider=self._args.k8s_provider, **kwargs)
+
+    def _meta(self, name: str, **extra) -> dict:
+        return {"name": name, "namespace": self._ns, "labels": self._labels, **extra}
+
+    def _probes(self) -> dict:
+        """Startup (up to 150 s), readiness and liveness probes: HTTP on the port or an exec command."""
+        args = self._args
+        if args.liveness_exec:
+            check: dict = {"exec": {"command": args.liveness_exec}}
+        else:
+            check = {"http_get": {"path": args.health_path, "port": "http"}}
+        return {
+            "startup_probe": {**check, "period_seconds": 5, "failure_threshold": 30, "timeout_seconds": 2},
+            "readiness_probe": {**check, "period_seconds": 5, "failure_threshold": 2, "timeout_seconds": 2},
+            "liveness_probe": {**check, "period_seconds": 10, "failure_threshold": 3, "timeout_seconds": 2},
+        }
+
+    def _create_deployment(self, account, config, checksum: pulumi.Output[str]) -> k8s.apps.v1.Deployment:
+        """The hardened Deployment; ``replicas`` is left to the HPA."""
+        args = self._args
+        container = {
+            "name": args.app,
+            "image": args.image,
+            # Every node re-resolves the tag, so no node runs a stale image cached under the same tag.
+            "image_pull_policy": "Always",
+            "ports": [{"name": "http", "container_port": args.port}] if args.port else [],
+            "env_from": [{"config_map_ref": {"name": config.metadata.name}}],
+            # No CPU limit on purpose: CFS quotas throttle latency-sensitive pods even when the node
+            # has idle CPU; the request already guarantees the share. Memory is not compressible,
+            # so it is limited.
+            "resources": {
+                "requests": {"cpu": f"{args.cpu_request_m}m", "memory": f"{args.memory_request_mib}Mi"},
+                "limits": {"memory": f"{args.memory_limit_mib}Mi"},
+            },
+            "security_context": {
+                "run_as_non_root": True,
+                "run_as_user": UID,
+                "run_as_group": UID,
+                "read_only_root_filesystem": True,
+                "allow_privilege_escalation": False,
+                "privileged": False,
+                "capabilities": {"drop": ["ALL"]},
+                "seccomp_profile": {"type": "RuntimeDefault"},
+            },
+            # The root filesystem is read-only; /tmp is the one writable scratch space.
+            "volume_mounts": [{"name": "tmp", "mount_path": "/tmp"}],
+            **self._probes(),
+        }
+        spread = [
+            {
+                "max_skew": 1,
+                "topology_key": key,
+                "when_unsatisfiable": "ScheduleAnyway",
+                "label_selector": {"match_labels": self._labels},
+            }
+            for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+        ]
+        pod_spec = {
+            "service_account_name": account.metadata.name,
+            # Needed by EKS Pod Identity, which exchanges the projected service account token for
+            # AWS credentials; the token's RBAC rights are none (no Role is bound to this account).
+            "automount_service_account_token": True,
+            "enable_service_links": False,
+            "security_context": {
+                "run_as_non_root": True,
+                "run_as_user": UID,
+                "run_as_group": UID,
+                "fs_group": UID,
+                "seccomp_profile": {"type": "RuntimeDefault"},
+            },
+            "containers": [container],
+            "volumes": [{"name": "tmp", "empty_dir": {"size_limit": "512Mi"}}],
+            "topology_spread_constraints": spread,
+        }
+        return k8s.apps.v1.Deployment(
+            f"{self._name}-deployment",
+            metadata=self._meta(args.app),
+            spec={
+                "selector": {"match_labels": self._labels},
+                "revision_history_limit": 5,
+                "strategy": {"type": "RollingUpdate", "rolling_update": {"max_unavailable": 0, "max_surge": "25%"}},
+                "template": {
+                    # A config change rolls the pods, which only read their environment at start.
+                    "metadata": {"labels": self._labels, "annotations": {"checksum/config": checksum}},
+                    "spec": pod_spec,
+                },
+            },
+            opts=self._k8s(),
+        )
+
+    def _create_service(self) -> pulumi.Input[str]:
+        """A ClusterIP Service on the named ``http`` port; returns its name (empty for workers)."""
+        args = self._args
+        if args.port is None:
+            return ""
+        service = k8s.core.v1.Service(
+            f"{self._name}-service",
+            metadata=self._meta(args.app),
+            spec={
+                "type": "ClusterIP",
+                "selector": self._labels,
+                "ports": [{"name": "http", "port": args.port, "target_port": "http", "protocol": "TCP"}],
+            },
+            opts=self._k8s(),
+        )
+        return service.metadata.name
+
+    def _create_scaling(self) -> None:
+        """HPA on CPU and memory utilization, and a PDB that always lets one pod go."""
+        args = self._args
+
+        def utilization(resource: str, percent: int) -> dict:
+            target = {"type": "Utilization", "average_utilization": percent}
+            return {"type": "Resource", "resource": {"name": resource, "target": target}}
+
+        k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            f"{self._name}-hpa",
+            metadata=self._meta(args.app),
+            spec={
+                "scale_target_ref": {
+                    "api_version": "apps/v1",
+                    "kind": "Deployment",
+                    "name": self._deployment.metadata.name,
+                },
+                "min_replicas": args.min_replicas,
+                "max_replicas": args.max_replicas,
+                "metrics": [
+                    utilization("cpu", args.cpu_target_percent),
+                    utilization("memory", args.memory_target_percent),
+                ],
+                "behavior": {
+                    "scale_down": {
+                        "stabilization_window_seconds": args.scale_down_stabilization_seconds,
+                        "policies": [{"type": "Percent", "value": 50, "period_seconds": 60}],
+                    }
+                },
+            },
+            opts=self._k8s(),
+        )
+        k8s.policy.v1.PodDisruptionBudget(
+            f"{self._name}-pdb",
+            metadata=self._meta(args.app),
+            spec={
+                "min_available": pdb_min_available(args.min_replicas),
+                "selector": {"match_labels": self._labels},
+                # A crash-looping pod must not block node drains.
+                "unhealthy_pod_eviction_policy": "AlwaysAllow",
+            },
+            opts=self._k8s(),
+        )
+
+    def _create_network_policies(self) -> None:
+        """Default deny, then only the traffic the app needs."""
+        args = self._args
+        self._policy("deny-all", {"pod_selector": {}, "policy_types": ["Ingress", "Egress"]})
+        if args.port is not None:
+            sources = [{"ip_block": {"cidr": cidr}} for cidr in args.ingress_cidrs]
+            if args.allowed_ingress_namespaces:
+                sources.append(
+                    {
+                        "namespace_selector": {
+                            "match_expressions": [
+                                {
+                                    "key": "kubernetes.io/metadata.name",
+                                    "operator": "In",
+                                    "values": args.allowed_ingress_namespaces,
+                                }
+                            ]
+                        }
+                    }
+                )
+            rule = {"from": sources, "ports": [{"protocol": "TCP", "port": args.port}]}
+            self._policy("allow-ingress", {"policy_types": ["Ingress"], "ingress": [rule]})
+        dns = {
+            "to": [
+                {
+                    "namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "kube-system"}},
+                    "pod_selector": {"match_labels": {"k8s-app": "kube-dns"}},
+                }
+            ],
+            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+        }
+        rules = [dns, {"to": [{"ip_block": {"cidr": POD_IDENTITY_AGENT}}], "ports": [{"protocol": "TCP", "port": 80}]}]
+        if args.egress_cidrs:
+            rules.append({"to": [{"ip_block": {"cidr": cidr}} for cidr in args.egress_cidrs]})
+        # HTTPS anywhere: AWS APIs (STS, Secrets Manager, SQS, S3...) have public endpoints and the
+        # VPC has no interface endpoints for all of them; IP ranges of AWS services are too broad
+        # and volatile to list. Plain HTTP and every other port stay closed.
+        rules.append({"to": [{"ip_block": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443}]})
+        self._policy("allow-egress", {"policy_types": ["Egress"], "egress": rules})
+
+    def _policy(self, suffix: str, spec: dict) -> None:
+        spec = {"pod_selector": {"match_labels": self._labels}, **spec}
+        k8s.networking.v1.NetworkPolicy(
+            f"{self._name}-{suffix}", metadata=self._meta(f"{self._args.app}-{suffix}"), spec=spec, opts=self._k8s()
+        )
+
+    def _create_ingress(self) -> pulumi.Input[str]:
+        """An ALB (AWS Load Balancer Controller) with TLS 1.2+/1.3, HTTP->HTTPS redirect and WAF."""
+        args, spec = self._args, self._args.ingress
+        if spec is None:
+            return ""
+        attributes = ["routing.http.drop_invalid_header_fields.enabled=true"]
+        if spec.alb_log_bucket:
+            attributes += [
+                "access_logs.s3.enabled=true",
+                f"access_logs.s3.bucket={spec.alb_log_bucket}",
+                f"access_logs.s3.prefix={args.namespace}/{args.app}",
+            ]
+        prefix = "alb.ingress.kubernetes.io"
+        annotations: dict[str, pulumi.Input[str]] = {
+            f"{prefix}/scheme": spec.scheme,
+            f"{prefix}/target-type": "ip",
+            f"{prefix}/listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}]),
+            f"{prefix}/ssl-redirect": "443",
+            f"{prefix}/certificate-arn": spec.certificate_arn,
+            f"{prefix}/ssl-policy": TLS_POLICY,
+            f"{prefix}/healthcheck-path": spec.health_path or args.health_path,
+            f"{prefix}/load-balancer-attributes": ",".join(attributes),
+            f"{prefix}/tags": ",".join(f"{k}={v}" for k, v in merge_tags(args.app, args.tags).items()),
+        }
+        if spec.web_acl_arn is not None:
+            annotations[f"{prefix}/wafv2-acl-arn"] = spec.web_acl_arn
+        backend = {"service": {"name": self.service_name, "port": {"name": "http"}}}
+        ingress = k8s.networking.v1.Ingress(
+            f"{self._name}-ingress",
+            metadata=self._meta(args.app, annotations=annotations),
+            spec={
+                "ingress_class_name": "alb",
+                "rules": [
+                    {"host": spec.host, "http": {"paths": [{"path": "/", "path_type": "Prefix", "backend": backend}]}}
+                ],
+            },
+            opts=self._k8s(),
+        )
+        # Empty until the controller has provisioned the ALB (and in offline runs).
+        return ingress.status.apply(_alb_hostname)
