@@ -1,0 +1,204 @@
+"""The four real stack programs, run offline: what each phase deploys and what holds across phases."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from infra.cli import main as cli_main
+from infra.diff import stackless_urn
+from policy.rules import STATEFUL_TYPES, violations
+from tests.conftest import PHASES, plan_of
+
+RDS = "aws:rds/instance:Instance"
+VPC = "aws:ec2/vpc:Vpc"
+NAT = "aws:ec2/natGateway:NatGateway"
+CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
+
+
+def _readers_by_region(plan) -> Counter:
+    return Counter(r.region for r in plan.of_type(RDS) if r.inputs.get("replicateSourceDb"))
+
+
+@pytest.mark.parametrize(
+    ("stack", "readers"),
+    [
+        ("phase1", {}),
+        ("phase2", {"us-east-1": 1}),
+        ("phase3", {"us-east-1": 3, "us-west-2": 1}),
+        ("phase4", {"us-east-1": 3, "us-west-2": 3, "eu-west-1": 3}),
+    ],
+)
+def test_read_replicas_grow_phase_by_phase(stack, readers):
+    assert _readers_by_region(plan_of(stack)) == Counter(readers)
+
+
+@pytest.mark.parametrize("stack", PHASES)
+def test_one_multi_az_primary_behind_a_tls_proxy(stack):
+    plan = plan_of(stack)
+    (primary,) = [r for r in plan.of_type(RDS) if not r.inputs.get("replicateSourceDb")]
+    assert primary.region == "us-east-1"
+    assert primary.inputs["identifier"] == "acme-prod-db"
+    assert primary.inputs["multiAz"] is True
+    assert primary.inputs["backupRetentionPeriod"] == (7 if stack == "phase1" else 30)
+    (proxy,) = plan.of_type("aws:rds/proxy:Proxy")
+    assert proxy.inputs["requireTls"] is True and proxy.region == "us-east-1"
+
+
+@pytest.mark.parametrize(
+    ("stack", "nats"),
+    [
+        ("phase1", {"us-east-1": 1}),
+        ("phase2", {"us-east-1": 3}),
+        ("phase3", {"us-east-1": 3, "us-west-2": 0}),  # a standby cell runs no workloads: no NAT
+        ("phase4", {"us-east-1": 3, "us-west-2": 3, "eu-west-1": 3}),
+    ],
+)
+def test_regions_and_nat_strategy(stack, nats):
+    plan = plan_of(stack)
+    assert {v.region for v in plan.of_type(VPC)} == set(nats)
+    assert Counter(n.region for n in plan.of_type(NAT)) == Counter({r: n for r, n in nats.items() if n})
+
+
+@pytest.mark.parametrize(
+    ("stack", "cache_regions", "shards"),
+    [
+        ("phase1", {"us-east-1"}, 1),
+        ("phase2", {"us-east-1"}, 1),
+        ("phase3", {"us-east-1"}, 3),  # the standby region holds replicas only
+        ("phase4", {"us-east-1", "us-west-2", "eu-west-1"}, 4),
+    ],
+)
+def test_a_cluster_mode_cache_per_serving_region(stack, cache_regions, shards):
+    caches = plan_of(stack).of_type(CACHE)
+    assert {c.region for c in caches} == cache_regions
+    for cache in caches:
+        assert cache.inputs["numNodeGroups"] == shards
+        assert cache.inputs["multiAzEnabled"] is True
+
+
+def test_edge_layer_waf_lives_in_us_east_1_and_fronts_the_cdn(phase_plan):
+    (acl,) = [a for a in phase_plan.of_type("aws:wafv2/webAcl:WebAcl") if a.inputs["scope"] == "CLOUDFRONT"]
+    assert acl.region == "us-east-1"
+    (distribution,) = phase_plan.of_type("aws:cloudfront/distribution:Distribution")
+    assert distribution.inputs["webAclId"]
+    (cdn_alarm,) = [
+        a
+        for a in phase_plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs["namespace"] == "AWS/CloudFront"
+    ]
+    assert cdn_alarm.region == "us-east-1"
+
+
+def test_queues_and_dead_letter_queues_in_every_serving_region(phase_plan):
+    queues = phase_plan.of_type("aws:sqs/queue:Queue")
+    serving = {c.region for c in phase_plan.of_type(CACHE)}
+    assert {q.region for q in queues} == serving
+    dlqs = [q for q in queues if q.inputs["name"].endswith("-dlq")]
+    assert len(dlqs) * 2 == len(queues)
+
+
+# --- invariants over all four phases -------------------------------------------------------------
+
+
+def test_no_policy_violation_in_any_phase(phase_plan):
+    found = [
+        (r.urn, rule, message)
+        for r in phase_plan.resources
+        for rule, message in violations(r.type, r.urn, r.inputs, r.protect)
+    ]
+    assert found == []
+
+
+def test_every_stateful_resource_is_protected(phase_plan):
+    stateful = [r for r in phase_plan.resources if r.type in STATEFUL_TYPES]
+    assert stateful, "the plan has no stateful resource at all"
+    assert [r.urn for r in stateful if not r.protect] == []
+
+
+def test_no_physical_name_contains_the_stack_name(phase_plan):
+    text = json.dumps([r.inputs for r in phase_plan.resources])
+    assert phase_plan.stack not in text
+
+
+def test_children_are_named_after_their_component(phase_plan):
+    components = {r.urn: r for r in phase_plan.resources if r.is_component}
+    for resource in phase_plan.resources:
+        parent = components.get(resource.parent)
+        if parent is not None and parent.type != "pulumi:pulumi:Stack":
+            assert resource.name.startswith(f"{parent.name}-"), resource.urn
+
+
+def test_every_aws_resource_uses_an_explicit_regional_provider(phase_plan):
+    for resource in phase_plan.resources:
+        if resource.custom and resource.type.startswith("aws:"):
+            assert "pulumi:providers:aws::aws-" in resource.provider, resource.urn
+
+
+def test_taggable_resources_carry_name_and_environment(phase_plan):
+    for resource in phase_plan.resources:
+        tags = resource.inputs.get("tags")
+        if resource.type.startswith("aws:") and tags is not None:
+            assert tags.get("Name") and tags.get("PlatformEnvironment") == "acme-prod", resource.urn
+            assert tags.get("ManagedBy") == "pulumi"
+
+
+def test_stateful_resources_keep_their_logical_names_into_the_next_phase(phase_pair):
+    before, after = phase_pair
+    kept = {stackless_urn(r.urn) for r in after.resources}
+    lost = [r.urn for r in before.resources if r.type in STATEFUL_TYPES and stackless_urn(r.urn) not in kept]
+    assert lost == []
+
+
+def test_nothing_is_dropped_between_consecutive_phases(phase_pair):
+    before, after = phase_pair
+    kept = {stackless_urn(r.urn) for r in after.resources}
+    dropped = [r.urn for r in before.resources if r.type != "pulumi:pulumi:Stack" and stackless_urn(r.urn) not in kept]
+    assert dropped == []
+
+
+def test_exports_name_every_regions_endpoints(phase_plan):
+    outputs = phase_plan.outputs
+    assert outputs["environment"] == "acme-prod"
+    for region, endpoints in outputs["regions"].items():
+        assert endpoints["dbProxyEndpoint"].endswith(".rds.amazonaws.com")
+        assert endpoints["region"] == region
+    assert outputs["edge"]["cdnDomain"].endswith(".cloudfront.net")
+
+
+def test_plan_json_lists_every_resource_with_inputs_and_options(capsys):
+    assert cli_main(["plan", "phase2", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert len(document["resources"]) == len(plan_of("phase2").resources)
+    for resource in document["resources"]:
+        assert {"urn", "type", "name", "parent", "inputs", "protect", "provider", "dependencies"} <= set(resource)
+    protected = {r["type"] for r in document["resources"] if r["protect"]}
+    assert RDS in protected and CACHE in protected
+
+
+def test_plan_prints_the_inventory_by_component(capsys):
+    assert cli_main(["plan", "phase4"]) == 0
+    out = capsys.readouterr().out
+    for fragment in (
+        "use1 platform:stack:Cell",
+        "usw2 platform:stack:Cell",
+        "euw1 platform:stack:Cell",
+        "edge platform:stack:Edge",
+        "cloud resources",
+    ):
+        assert fragment in out
+
+
+def test_bad_config_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    import infra.harness as harness
+
+    (tmp_path / "Pulumi.broken.yaml").write_text(
+        "config:\n  platform:name: acme-prod\n  platform:phase: 1\n  platform:regions: []\n"
+    )
+    monkeypatch.setattr(harness, "ROOT", tmp_path)
+    monkeypatch.setattr(harness.run_stack, "__defaults__", (tmp_path, None))
+    assert cli_main(["plan", "broken"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: invalid config platform:regions = []") and "\n" not in err
