@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -38,6 +39,8 @@ class EdgeWafArgs:
         rate_limit_per_5min: Requests a single client IP may send in any 5-minute window before
             it is blocked. Default: 2000.
         log_retention_days: Retention of the WAF log group. Default: 365 (one year of audit).
+        scope: ``CLOUDFRONT`` (for distributions; us-east-1 only) or ``REGIONAL`` (for load
+            balancers in the provider's region). Default: ``CLOUDFRONT``.
         tags: Extra tags. Default: none.
     """
 
@@ -45,6 +48,7 @@ class EdgeWafArgs:
     kms_key_arn: pulumi.Input[str]
     rate_limit_per_5min: int = 2000
     log_retention_days: int = 365
+    scope: Literal["CLOUDFRONT", "REGIONAL"] = "CLOUDFRONT"
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -92,10 +96,11 @@ def web_acl_rules(name: str, rate_limit_per_5min: int) -> list[dict]:
 
 
 class EdgeWaf(pulumi.ComponentResource):
-    """A CLOUDFRONT-scope web ACL to attach to distributions, with its logging.
+    """A web ACL with AWS managed rules and a per-IP rate limit, with its logging.
 
-    CLOUDFRONT-scope ACLs (and their log groups) must live in us-east-1: pass a us-east-1
-    provider in ``opts``. The default action is allow; the rules decide what is blocked.
+    ``scope`` CLOUDFRONT (distributions): the ACL and its log group must live in us-east-1, so
+    pass a us-east-1 provider in ``opts``. ``scope`` REGIONAL (load balancers): the provider of
+    the load balancer's region. The default action is allow; the rules decide what is blocked.
     """
 
     web_acl: aws.wafv2.WebAcl
@@ -108,7 +113,7 @@ class EdgeWaf(pulumi.ComponentResource):
             f"{name}-acl",
             name=args.name,
             description=f"Edge protection for {args.name}",
-            scope="CLOUDFRONT",
+            scope=args.scope,
             default_action={"allow": {}},
             rules=web_acl_rules(args.name, args.rate_limit_per_5min),
             visibility_config=visibility(args.name),

@@ -16,19 +16,18 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.kms import KmsKey, KmsKeyArgs, ServiceGrant, logs_grant
-from components.monitoring import AlarmThresholds, DbTarget, Monitoring, MonitoringArgs
+from components.kms import AUTOSCALING_ROLE_GRANTS, CLOUDWATCH_ALARMS_GRANT, KmsKey, KmsKeyArgs, logs_grant
+from components.monitoring import DbTarget, Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs
 from components.postgres import Postgres, PostgresArgs, max_connections
 from components.postgres_replicas import PostgresReplicas, PostgresReplicasArgs, replica_identifier
 from components.queues import Queues, QueuesArgs, QueueSpec
 from components.redis import Redis, RedisArgs
+from infra.alerts import alarm_thresholds
+from infra.compute import API_NAMESPACE, WORKER_NAMESPACE, CellServices, create_compute, workload_role_arn
 from infra.config import RegionConfig, StackConfig
+from infra.edge import EdgeLayer
 from infra.naming import Names
-
-#: CloudWatch alarms publish to encrypted SNS topics through the key; AWS documents no condition key
-#: for this principal, so the grant has none (an alarm in another account cannot name our topic).
-CLOUDWATCH_GRANT = ServiceGrant("cloudwatch.amazonaws.com", conditions={})
 
 
 def _nat_strategy(config: StackConfig, cell: RegionConfig) -> str:
@@ -36,23 +35,6 @@ def _nat_strategy(config: StackConfig, cell: RegionConfig) -> str:
     if cell.role == "standby":
         return "none"
     return "per_az" if config.network.nat_gateways == "perAz" else "single"
-
-
-def alarm_thresholds(config: StackConfig) -> AlarmThresholds:
-    """The monitoring component's thresholds from the config's ``monitoring.thresholds``."""
-    t = config.monitoring.thresholds
-    return AlarmThresholds(
-        db_cpu_percent=t.db_cpu_percent,
-        db_connections_percent=t.db_connections_percent,
-        replica_lag_seconds=t.replica_lag_seconds,
-        db_free_storage_percent=t.db_free_storage_percent,
-        cache_cpu_percent=t.cache_cpu_percent,
-        cache_memory_percent=t.cache_memory_percent,
-        cache_evictions=int(t.cache_evictions),
-        queue_oldest_message_seconds=int(t.queue_oldest_message_seconds),
-        dlq_depth=int(t.dlq_depth),
-        cdn_5xx_rate_percent=t.cdn_5xx_rate_percent,
-    )
 
 
 class RegionalCell(pulumi.ComponentResource):
@@ -64,6 +46,7 @@ class RegionalCell(pulumi.ComponentResource):
         config: StackConfig,
         cell: RegionConfig,
         account_id: pulumi.Input[str],
+        edge: EdgeLayer,
         primary_db: Postgres | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
@@ -81,7 +64,8 @@ class RegionalCell(pulumi.ComponentResource):
                 account_id=account_id,
                 alias=base,
                 description=f"Data, logs and alerts of {base}",
-                service_grants=[logs_grant(cell.region), CLOUDWATCH_GRANT],
+                service_grants=[logs_grant(cell.region), CLOUDWATCH_ALARMS_GRANT],
+                role_grants=list(AUTOSCALING_ROLE_GRANTS),
                 tags=tags,
             ),
             opts=child,
@@ -127,9 +111,44 @@ class RegionalCell(pulumi.ComponentResource):
         )
         self.cache = self._create_cache(name, config, cell, clients, tags) if self.serving else None
         self.queues = self._create_queues(name, config, base, account_id, tags) if self.serving else None
+        writer = primary_db or self.database
+        self.cluster, self.workloads = None, []
+        if self.serving:
+            services = self._services(config, cell, writer, edge)
+            self.cluster, self.workloads = create_compute(self, name, base, config, cell, account_id, services, tags)
         self.monitoring = self._create_monitoring(name, config, cell, base, account_id, tags)
-        self.endpoints = self._endpoints(primary_db or self.database)
+        self.endpoints = self._endpoints(writer)
         self.register_outputs({"endpoints": self.endpoints, "region": self.region})
+
+    def _services(self, config: StackConfig, cell: RegionConfig, writer: Postgres, edge: EdgeLayer) -> CellServices:
+        """What the cell's apps connect to: plain values and outputs of the data components."""
+        assert self.cache is not None and self.queues is not None
+        db = config.database
+        app_config: dict[str, pulumi.Input[str]] = {
+            "AWS_REGION": cell.region,
+            "DB_WRITER_ENDPOINT": writer.proxy_endpoint,
+            "DB_READER_ENDPOINTS": pulumi.Output.all(*self.replicas.endpoints).apply(",".join),
+            "DB_PORT": "5432",
+            "DB_NAME": db.database_name,
+            "DB_USER": db.master_username,
+            "CACHE_ENDPOINT": self.cache.endpoint,
+            "CACHE_PORT": "6379",
+            "ASSETS_BUCKET": edge.assets.bucket_name,
+            "CDN_DOMAIN": edge.assets.distribution_domain_name,
+        }
+        for queue, url in sorted(self.queues.queue_urls.items()):
+            app_config[f"QUEUE_URL_{queue.upper().replace('-', '_')}"] = url
+        return CellServices(
+            vpc_cidr=cell.cidr,
+            private_subnet_ids=list(self.network.private_subnet_ids),
+            vpc_id=self.network.vpc_id,
+            key_arn=self.key.arn,
+            config=app_config,
+            secret_arns={"DB_CREDENTIALS": writer.master_secret_arn, "CACHE_AUTH": self.cache.auth_secret_arn},
+            queue_arns=dict(self.queues.queue_arns),
+            bucket_arn=edge.assets.bucket_arn,
+            bucket_key_arn=edge.assets_key.arn,
+        )
 
     def _create_primary(
         self, name: str, config: StackConfig, cell: RegionConfig, clients: list[str], tags: dict[str, str]
@@ -201,9 +220,22 @@ class RegionalCell(pulumi.ComponentResource):
             )
             for q in config.queues
         ]
+        # Only the cell's own apps: the api produces, the worker consumes (and may enqueue follow-ups).
+        api, worker = (
+            pulumi.Output.from_input(account_id).apply(lambda account, ns=ns: workload_role_arn(account, base, ns, ns))
+            for ns in (API_NAMESPACE, WORKER_NAMESPACE)
+        )
         return Queues(
             f"{name}-queues",
-            QueuesArgs(name_prefix=base, queues=specs, account_id=account_id, kms_key_arn=self.key.arn, tags=tags),
+            QueuesArgs(
+                name_prefix=base,
+                queues=specs,
+                account_id=account_id,
+                kms_key_arn=self.key.arn,
+                producer_role_arns=[api, worker],
+                consumer_role_arns=[worker],
+                tags=tags,
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
 

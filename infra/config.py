@@ -85,6 +85,8 @@ class RegionConfig(_Model):
     ``cidr``: the cell's VPC range, a private /16 to /20. ``availabilityZones``: default the
     region's ``a``, ``b`` and ``c`` zones; explicit so a subnet never moves zone (that replaces
     it). ``readReplicas``: PostgreSQL read replicas in this region. Default: 0.
+    ``apiCertificateArn``: ACM certificate (in this region) of the API's load balancer; needed in
+    serving regions when ``platform:apps.api.host`` is set.
     """
 
     region: Annotated[str, Field(pattern=_REGION)]
@@ -92,6 +94,9 @@ class RegionConfig(_Model):
     cidr: str
     availability_zones: list[str] | None = None
     read_replicas: Annotated[int, Field(ge=0, le=MAX_READ_REPLICAS)] = 0
+    api_certificate_arn: Annotated[str, Field(pattern=r"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[\w-]+$")] | None = (
+        None
+    )
 
     @field_validator("cidr")
     @classmethod
@@ -220,8 +225,11 @@ class ThresholdsConfig(_Model):
 
 class MonitoringConfig(_Model):
     """Alerting and dashboards. Defaults: no e-mail subscribers, dashboards on, logs kept 365 days
-    (the FSBP minimum of one year)."""
+    (the FSBP minimum of one year), no in-cluster Prometheus/Grafana (``prometheus``, SPEC phase 3+)
+    and no OpenTelemetry tracing (``tracing``, phase 4)."""
 
+    prometheus: bool = False
+    tracing: bool = False
     alert_emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = []
     dashboard: bool = True
     log_retention_days: int = 365
@@ -234,6 +242,81 @@ class MonitoringConfig(_Model):
             allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS if d >= 365)
             raise ValueError(f"must be a CloudWatch retention of at least a year: one of {allowed}")
         return value
+
+
+_ROLE_ARN = r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$"
+_IMAGE = r"^[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)+(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$"
+
+
+class NodeGroupConfig(_Model):
+    """EKS managed node groups, one per zone. Defaults: Graviton m7g.large, 1 to 3 nodes per zone,
+    50 GiB encrypted gp3 root volumes."""
+
+    instance_types: Annotated[
+        list[Annotated[str, Field(pattern=r"^[a-z][0-9][a-z]*g\.[a-z0-9]+$")]], Field(min_length=1)
+    ] = ["m7g.large"]
+    min_per_az: Annotated[int, Field(ge=1, le=100)] = 1
+    max_per_az: Annotated[int, Field(ge=1, le=450)] = 3
+    disk_gb: Annotated[int, Field(ge=20, le=1000)] = 50
+
+
+class ClusterConfig(_Model):
+    """EKS in every serving region. ``adminRoleArns`` (required) are the IAM roles given cluster
+    admin through access entries: the role that runs ``pulumi up`` must be one of them.
+    Defaults: Kubernetes 1.33, private API endpoint (``publicAccessCidrs`` empty)."""
+
+    kubernetes_version: Annotated[str, Field(pattern=r"^1\.(29|3[0-9])$")] = "1.33"
+    admin_role_arns: Annotated[list[Annotated[str, Field(pattern=_ROLE_ARN)]], Field(min_length=1)]
+    public_access_cidrs: list[str] = []
+    nodes: NodeGroupConfig = NodeGroupConfig()
+
+
+class AppConfig(_Model):
+    """One autoscaled Deployment. ``image`` must be pinned (a tag other than ``latest``, or a
+    digest). Defaults: 2 to 4 pods requesting 250m CPU and 512 MiB, memory limited to 1 GiB."""
+
+    image: Annotated[str, Field(pattern=_IMAGE)]
+    min_replicas: Annotated[int, Field(ge=2, le=1000)] = 2
+    max_replicas: Annotated[int, Field(ge=2, le=1000)] = 4
+    cpu_request_m: Annotated[int, Field(ge=10, le=64000)] = 250
+    memory_request_mib: Annotated[int, Field(ge=16, le=262144)] = 512
+    memory_limit_mib: Annotated[int, Field(ge=16, le=262144)] = 1024
+
+    @field_validator("image")
+    @classmethod
+    def _pinned(cls, value: str) -> str:
+        if value.endswith(":latest"):
+            raise ValueError("must be pinned to a version tag or digest, not 'latest'")
+        return value
+
+
+class ApiConfig(AppConfig):
+    """The HTTP API behind an ALB. ``host``: its public name; with it every serving region needs
+    ``apiCertificateArn``. Default: no host, no load balancer."""
+
+    host: Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")] | None = (
+        None
+    )
+    port: Annotated[int, Field(ge=1024, le=65535)] = 8080
+    health_path: Annotated[str, Field(pattern=r"^/[\w./-]*$")] = "/healthz"
+
+
+class WorkerConfig(AppConfig):
+    """The queue consumer. ``scaling``: ``cpu`` (HPA on CPU/memory) or ``queue`` (KEDA on the SQS
+    depth of ``queue``, CPU as the floor; SPEC phase 2+). ``livenessCommand`` (required): the
+    image's health check. Defaults: ``cpu``, queue ``jobs``, 20 messages per pod."""
+
+    scaling: Literal["cpu", "queue"] = "cpu"
+    queue: str = "jobs"
+    messages_per_pod: Annotated[int, Field(ge=1, le=100000)] = 20
+    liveness_command: Annotated[list[str], Field(min_length=1)]
+
+
+class AppsConfig(_Model):
+    """The backend's two Deployments."""
+
+    api: ApiConfig
+    worker: WorkerConfig
 
 
 class StackConfig(_Model):
@@ -255,6 +338,8 @@ class StackConfig(_Model):
     assets: AssetsConfig = AssetsConfig()
     queues: list[QueueConfig] = [QueueConfig(name="jobs")]
     monitoring: MonitoringConfig = MonitoringConfig()
+    cluster: ClusterConfig
+    apps: AppsConfig
 
     @property
     def primary(self) -> RegionConfig:

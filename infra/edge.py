@@ -11,9 +11,9 @@ import pulumi_aws as aws
 
 from components.assets import Assets, AssetsArgs
 from components.edge_waf import EdgeWaf, EdgeWafArgs
-from components.kms import KmsKey, KmsKeyArgs, ServiceGrant, logs_grant
+from components.kms import CLOUDWATCH_ALARMS_GRANT, KmsKey, KmsKeyArgs, ServiceGrant, logs_grant
 from components.monitoring import Monitoring, MonitoringArgs
-from infra.cell import CLOUDWATCH_GRANT, alarm_thresholds
+from infra.alerts import alarm_thresholds
 from infra.config import StackConfig
 from infra.naming import Names
 
@@ -53,7 +53,7 @@ class EdgeLayer(pulumi.ComponentResource):
                 account_id=account_id,
                 alias=names.edge(),
                 description=f"WAF logs and CDN alerts of {config.name}",
-                service_grants=[logs_grant(EDGE_REGION), CLOUDWATCH_GRANT],
+                service_grants=[logs_grant(EDGE_REGION), CLOUDWATCH_ALARMS_GRANT],
                 tags=tags,
             ),
             opts=at_edge,

@@ -1,7 +1,8 @@
 """The stack program: validate the config, then build one cell per region plus the edge layer.
 
-Order matters only where data flows: the primary cell creates the writable database that the
-other cells replicate, and the edge layer needs nothing from the cells.
+Order matters only where data flows: the edge layer (CDN, asset bucket) comes first because the
+cells' apps are granted its bucket; the primary cell creates the writable database that the other
+cells replicate.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ def build(config: StackConfig) -> dict[str, object]:
     # One invoke for the whole program: key and queue policies name the account.
     account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=primary_provider)).account_id
 
+    edge = EdgeLayer("edge", config, account_id, primary_provider, providers[EDGE_REGION])
     cells: list[RegionalCell] = []
     for cell in config.regions:
         cells.append(
@@ -31,11 +33,11 @@ def build(config: StackConfig) -> dict[str, object]:
                 config,
                 cell,
                 account_id,
+                edge,
                 primary_db=cells[0].database if cells else None,
                 opts=pulumi.ResourceOptions(provider=providers[cell.region]),
             )
         )
-    edge = EdgeLayer("edge", config, account_id, primary_provider, providers[EDGE_REGION])
     exports: dict[str, object] = {
         "environment": config.name,
         "phase": config.phase,

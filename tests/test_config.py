@@ -44,7 +44,16 @@ def test_config_error_is_a_pulumi_run_error_so_users_see_a_message_not_a_traceba
 
 def test_defaults_live_in_the_model():
     config = StackConfig.model_validate(
-        {"name": "acme", "phase": 1, "regions": [{"region": "us-east-1", "role": "primary", "cidr": "10.0.0.0/16"}]}
+        {
+            "name": "acme",
+            "phase": 1,
+            "regions": [{"region": "us-east-1", "role": "primary", "cidr": "10.0.0.0/16"}],
+            "cluster": {"adminRoleArns": ["arn:aws:iam::123456789012:role/admin"]},
+            "apps": {
+                "api": {"image": "registry.example.com/acme/api:1.0"},
+                "worker": {"image": "registry.example.com/acme/worker:1.0", "livenessCommand": ["/bin/true"]},
+            },
+        }
     )
     assert config.database.backup_retention_days == 7
     assert config.database.replica_class == "db.m7g.large"
@@ -52,6 +61,9 @@ def test_defaults_live_in_the_model():
     assert config.monitoring.log_retention_days == 365
     assert config.primary.zones == ["us-east-1a", "us-east-1b", "us-east-1c"]
     assert [q.name for q in config.queues] == ["jobs"]
+    assert config.cluster.kubernetes_version == "1.33" and config.cluster.nodes.instance_types == ["m7g.large"]
+    assert (config.apps.api.min_replicas, config.apps.api.max_replicas, config.apps.api.host) == (2, 4, None)
+    assert config.apps.worker.scaling == "cpu" and config.monitoring.prometheus is False
 
 
 def test_unknown_key_is_named_with_the_allowed_ones():

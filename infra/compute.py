@@ -1,0 +1,229 @@
+"""The compute part of a serving cell: EKS, a regional WAF for the API's load balancer, and the
+api and worker Deployments, each with a least-privilege Pod Identity role.
+
+Kept apart from :mod:`infra.cell` so the cell reads as the list of what a region holds, and the
+IAM documents here are pure functions tested on their own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+from components.cluster import EksCluster, EksClusterArgs
+from components.edge_waf import EdgeWaf, EdgeWafArgs
+from components.workload import IngressSpec, Workload, WorkloadArgs
+from infra.config import RegionConfig, StackConfig
+
+API_NAMESPACE = "api"
+WORKER_NAMESPACE = "worker"
+
+
+def workload_role_arn(account_id: str, cluster_name: str, namespace: str, app: str) -> str:
+    """The ARN of an app's Pod Identity role, known before the role exists.
+
+    :class:`~components.workload.Workload` names its role ``{cluster}-{namespace}-{app}``; the
+    queues' resource policies need the ARN while the roles need the queues, so it is derived.
+    """
+    return f"arn:aws:iam::{account_id}:role/{cluster_name}-{namespace}-{app}"
+
+
+@dataclass(frozen=True)
+class AppGrants:
+    """What one app may touch; every field is a list of exact ARNs."""
+
+    bucket_arn: str
+    bucket_key_arn: str
+    secret_arns: Sequence[str]
+    secrets_key_arn: str
+    send_queue_arns: Sequence[str] = ()
+    receive_queue_arns: Sequence[str] = ()
+    db_user_arn: str = ""
+
+
+def app_policy(grants: AppGrants) -> str:
+    """The IAM policy of an app's Pod Identity role: only the resources it uses.
+
+    Objects of the asset bucket (read/write, plus listing the bucket), the asset key for SSE-KMS,
+    its queues (send and/or receive), its secrets and their key (through Secrets Manager only),
+    and an IAM database login through RDS Proxy.
+    """
+    statements = [
+        {"Sid": "AssetObjects", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+         "Resource": [f"{grants.bucket_arn}/*"]},
+        {"Sid": "AssetListing", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [grants.bucket_arn]},
+        {"Sid": "AssetKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+         "Resource": [grants.bucket_key_arn]},
+        {"Sid": "Secrets", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+         "Resource": sorted(grants.secret_arns)},
+        {"Sid": "SecretsKey", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [grants.secrets_key_arn],
+         "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}}},
+    ]  # fmt: skip
+    if grants.send_queue_arns:
+        statements.append({"Sid": "SendJobs", "Effect": "Allow",
+                           "Action": ["sqs:SendMessage", "sqs:GetQueueAttributes"],
+                           "Resource": sorted(grants.send_queue_arns)})  # fmt: skip
+    if grants.receive_queue_arns:
+        statements.append({"Sid": "ReceiveJobs", "Effect": "Allow",
+                           "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+                                      "sqs:GetQueueAttributes"],
+                           "Resource": sorted(grants.receive_queue_arns)})  # fmt: skip
+    if grants.db_user_arn:
+        statements.append({"Sid": "DatabaseLogin", "Effect": "Allow", "Action": ["rds-db:connect"],
+                           "Resource": [grants.db_user_arn]})  # fmt: skip
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def db_user_arn(region: str, account_id: str, username: str) -> str:
+    """``rds-db:connect`` target for ``username`` through any RDS Proxy of the account and region.
+
+    The proxy's resource id is only known after creation; the user name is what narrows it.
+    """
+    return f"arn:aws:rds-db:{region}:{account_id}:dbuser:prx-*/{username}"
+
+
+@dataclass
+class CellServices:
+    """What the workloads of a cell connect to (all outputs of already-built components)."""
+
+    vpc_cidr: str
+    private_subnet_ids: list[pulumi.Input[str]]
+    vpc_id: pulumi.Input[str]
+    key_arn: pulumi.Input[str]
+    config: dict[str, pulumi.Input[str]]
+    secret_arns: dict[str, pulumi.Input[str]]
+    queue_arns: dict[str, pulumi.Input[str]]
+    bucket_arn: pulumi.Input[str]
+    bucket_key_arn: pulumi.Input[str]
+
+
+def create_compute(
+    parent: pulumi.Resource,
+    name: str,
+    base: str,
+    config: StackConfig,
+    cell: RegionConfig,
+    account_id: pulumi.Input[str],
+    services: CellServices,
+    tags: dict[str, str],
+) -> tuple[EksCluster, list[Workload]]:
+    """Register the cell's cluster, the API's regional WAF and the two workloads under ``parent``."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    cluster_config = config.cluster
+    cluster = EksCluster(
+        f"{name}-cluster",
+        EksClusterArgs(
+            cluster_name=base,
+            vpc_id=services.vpc_id,
+            private_subnet_ids=services.private_subnet_ids,
+            availability_zones=cell.zones,
+            kms_key_arn=services.key_arn,
+            account_id=account_id,
+            region=cell.region,
+            kubernetes_version=cluster_config.kubernetes_version,
+            public_access_cidrs=list(cluster_config.public_access_cidrs),
+            admin_role_arns=list(cluster_config.admin_role_arns),
+            node_instance_types=list(cluster_config.nodes.instance_types),
+            node_min_per_az=cluster_config.nodes.min_per_az,
+            node_max_per_az=cluster_config.nodes.max_per_az,
+            node_disk_gb=cluster_config.nodes.disk_gb,
+            log_retention_days=config.monitoring.log_retention_days,
+            tags=tags,
+        ),
+        opts=opts,
+    )
+    waf = EdgeWaf(
+        f"{name}-api-waf",
+        EdgeWafArgs(
+            name=f"{base}-api",
+            kms_key_arn=services.key_arn,
+            rate_limit_per_5min=config.assets.waf_rate_limit,
+            log_retention_days=config.monitoring.log_retention_days,
+            scope="REGIONAL",
+            tags=tags,
+        ),
+        opts=opts,
+    )
+    apps = config.apps
+    queue_arns = list(services.queue_arns.values())
+    policy = pulumi.Output.all(
+        account_id,
+        services.bucket_arn,
+        services.bucket_key_arn,
+        services.key_arn,
+        pulumi.Output.all(*services.secret_arns.values()),
+        pulumi.Output.all(*queue_arns),
+        pulumi.Output.from_input(services.queue_arns[apps.worker.queue]),
+    )
+    api_policy = policy.apply(
+        lambda v: app_policy(
+            AppGrants(v[1], v[2], v[4], v[3], send_queue_arns=v[5],
+                      db_user_arn=db_user_arn(cell.region, v[0], config.database.master_username))
+        )
+    )  # fmt: skip
+    worker_policy = policy.apply(
+        lambda v: app_policy(
+            AppGrants(v[1], v[2], v[4], v[3], send_queue_arns=v[5], receive_queue_arns=[v[6]],
+                      db_user_arn=db_user_arn(cell.region, v[0], config.database.master_username))
+        )
+    )  # fmt: skip
+    common = dict(
+        cluster_name=base,
+        k8s_provider=cluster.k8s_provider,
+        config=services.config,
+        secret_arns=services.secret_arns,
+        egress_cidrs=[services.vpc_cidr],
+        depends_on=cluster.platform_ready,
+        tags=tags,
+    )
+    api = Workload(
+        f"{name}-api",
+        WorkloadArgs(
+            app="api",
+            namespace=API_NAMESPACE,
+            image=apps.api.image,
+            min_replicas=apps.api.min_replicas,
+            max_replicas=apps.api.max_replicas,
+            cpu_request_m=apps.api.cpu_request_m,
+            memory_request_mib=apps.api.memory_request_mib,
+            memory_limit_mib=apps.api.memory_limit_mib,
+            port=apps.api.port,
+            health_path=apps.api.health_path,
+            iam_policy_json=api_policy,
+            ingress=IngressSpec(
+                host=apps.api.host,
+                certificate_arn=cell.api_certificate_arn,
+                web_acl_arn=waf.web_acl_arn,
+                health_path=apps.api.health_path,
+            )
+            if apps.api.host
+            else None,
+            # The ALB (target type ip) and the kubelet's probes reach pods from inside the VPC.
+            ingress_cidrs=[services.vpc_cidr],
+            **common,
+        ),
+        opts=opts,
+    )
+    worker = Workload(
+        f"{name}-worker",
+        WorkloadArgs(
+            app="worker",
+            namespace=WORKER_NAMESPACE,
+            image=apps.worker.image,
+            min_replicas=apps.worker.min_replicas,
+            max_replicas=apps.worker.max_replicas,
+            cpu_request_m=apps.worker.cpu_request_m,
+            memory_request_mib=apps.worker.memory_request_mib,
+            memory_limit_mib=apps.worker.memory_limit_mib,
+            port=None,
+            health_path=None,
+            liveness_exec=list(apps.worker.liveness_command),
+            iam_policy_json=worker_policy,
+            **common,
+        ),
+        opts=opts,
+    )
+    return cluster, [api, worker]
