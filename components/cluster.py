@@ -378,7 +378,9 @@ class EksCluster(pulumi.ComponentResource):
                 aws.eks.NodeGroup(
                     f"{name}-nodes-{index}",
                     cluster_name=self.cluster.name,
-                    node_group_name=physical,
+                    # A prefix, not a name: changing instance types replaces the group, and a fresh
+                    # name lets Pulumi create the new group before draining the old one.
+                    node_group_name_prefix=f"{physical}-",
                     node_role_arn=role.arn,
                     subnet_ids=[subnet],
                     ami_type=AMI_TYPE,

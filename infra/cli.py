@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pulumi
 from rich.console import Console
 from rich.tree import Tree
 
-from infra.harness import PlanResult, run_stack
+from infra.config import load_config
+from infra.diff import PromotionDiff, check_same_environment, diff_plans, render_table, to_json
+from infra.harness import ROOT, PlanResult, run_stack, stack_config
 from infra.inventory import Group, group_by_component, type_counts
 
+EXIT_UNSAFE = 1
 EXIT_CONFIG_ERROR = 2
+EXIT_NO_CLI = 3
 
 
 def _render_group(tree: Tree, group: Group) -> None:
@@ -58,7 +64,7 @@ def plan_json(plan: PlanResult) -> dict:
 
 
 def _cmd_plan(args: argparse.Namespace, console: Console) -> int:
-    plan = run_stack(args.stack)
+    plan = run_stack(args.stack, args.project_dir)
     if args.json:
         sys.stdout.write(json.dumps(plan_json(plan), indent=2, sort_keys=True, default=str) + "\n")
     else:
@@ -66,21 +72,118 @@ def _cmd_plan(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+class RefusedError(pulumi.RunError):
+    """A promotion the offline checks refuse (different environments, wrong direction)."""
+
+
+def offline_diff(source: str, target: str, direction: str, root: Path = ROOT) -> PromotionDiff:
+    """Diff of the two stack programs after the environment and direction checks.
+
+    ``direction`` is ``promote`` (the target's phase must be higher) or ``demote`` (lower).
+    """
+    old_flat, new_flat = stack_config(source, root), stack_config(target, root)
+    refusal = check_same_environment(old_flat, new_flat)
+    if refusal:
+        raise RefusedError(refusal)
+    old_phase, new_phase = load_config(old_flat).phase, load_config(new_flat).phase
+    if direction == "promote" and new_phase <= old_phase or direction == "demote" and new_phase >= old_phase:
+        raise RefusedError(
+            f"{direction} goes {'up' if direction == 'promote' else 'down'} in phase: "
+            f"{source} is phase {old_phase}, {target} is phase {new_phase}"
+        )
+    return diff_plans(run_stack(source, root, old_flat), run_stack(target, root, new_flat))
+
+
+def _print_diff(diff: PromotionDiff, console: Console, show_same: bool) -> None:
+    console.print(render_table(diff, show_same=show_same))
+    for refusal in diff.unsafe:
+        console.print(
+            f"[red]refused[/red] {refusal.change.action} {refusal.change.urn}\n  why: {refusal.reason}"
+            f"\n  way out: {refusal.remedy}",
+            highlight=False,
+        )
+    console.print("[green]safe to promote[/green]" if diff.is_safe else "[red]UNSAFE: nothing may be moved[/red]")
+
+
+def _cmd_diff(args: argparse.Namespace, console: Console) -> int:
+    diff = offline_diff(args.source, args.target, "demote" if args.demote else "promote", args.project_dir)
+    if args.json:
+        sys.stdout.write(json.dumps(to_json(diff), indent=2, sort_keys=True) + "\n")
+    else:
+        _print_diff(diff, console, args.all)
+    return 0 if diff.is_safe else EXIT_UNSAFE
+
+
+def _cmd_move(args: argparse.Namespace, console: Console) -> int:
+    from infra.promotion import AutomationBackend, PromotionError, promote
+
+    if shutil.which("pulumi") is None:
+        Console(stderr=True).print(
+            "error: the Pulumi CLI is not on PATH; promote/demote move real state "
+            f"and need it (and credentials). `python -m infra.cli diff {args.source} "
+            f"{args.target}` shows the move offline.",
+            highlight=False,
+        )
+        return EXIT_NO_CLI
+    diff = offline_diff(args.source, args.target, args.command, args.project_dir)
+    _print_diff(diff, console, False)
+    if not diff.is_safe:
+        return EXIT_UNSAFE
+    try:
+        result = promote(
+            AutomationBackend(ROOT),
+            args.source,
+            args.target,
+            diff=diff,
+            yes=args.yes,
+            backup_dir=Path(args.backup_dir),
+            log=console.print,
+        )
+    except PromotionError as error:
+        Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
+        return EXIT_UNSAFE
+    console.print(f"moved {result.moved} resources {result.source} -> {result.target}; backup {result.backup}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m infra.cli``."""
     parser = argparse.ArgumentParser(prog="python -m infra.cli", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=ROOT,
+        help="directory with Pulumi.yaml and the stack configs (default: this checkout)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     plan = commands.add_parser("plan", help="what a stack deploys, offline")
     plan.add_argument("stack", help="stack name, e.g. phase2 (reads Pulumi.<stack>.yaml)")
     plan.add_argument("--json", action="store_true", help="every resource with inputs and options, as JSON")
     plan.set_defaults(handler=_cmd_plan)
+
+    diff = commands.add_parser("diff", help="what promoting SOURCE's environment to TARGET would do, offline")
+    diff.add_argument("source", help="stack the environment lives in, e.g. phase1")
+    diff.add_argument("target", help="stack to move it to, e.g. phase2")
+    diff.add_argument("--json", action="store_true", help="machine-readable diff")
+    diff.add_argument("--all", action="store_true", help="list unchanged resources too")
+    diff.add_argument("--demote", action="store_true", help="check a move down in phase instead")
+    diff.set_defaults(handler=_cmd_diff)
+
+    for command, text in (("promote", "move the environment up a phase"), ("demote", "move it back down")):
+        move = commands.add_parser(command, help=f"{text} (real state; needs the Pulumi CLI and credentials)")
+        move.add_argument("source", help="stack the environment lives in now")
+        move.add_argument("target", help="stack to move it to")
+        move.add_argument("--yes", action="store_true", help="run `pulumi up` on the target after the preview")
+        move.add_argument("--backup-dir", default=str(ROOT / "backups"), help="where the source export is kept")
+        move.set_defaults(handler=_cmd_move)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status."""
     args = build_parser().parse_args(argv)
-    console = Console()
+    # Piped output (CI logs, files) gets a fixed wide layout instead of 80 truncated columns.
+    console = Console() if sys.stdout.isatty() else Console(width=200)
     try:
         return args.handler(args, console)
     except pulumi.RunError as error:

@@ -263,7 +263,8 @@ def render_table(diff: PromotionDiff, *, show_same: bool = False) -> Table:
     table = Table(title="Promotion diff", caption=f"{counts}; {'safe' if diff.is_safe else 'UNSAFE'}")
     for column in ("action", "type", "name", "changed", "forces replacement", "guard"):
         table.add_column(column)
-    for change in diff.changes:
+    order = {action: index for index, action in enumerate(_STYLES)}
+    for change in sorted(diff.changes, key=lambda c: (order[c.action], c.type, c.name)):
         if change.action == "same" and not show_same:
             continue
         guard = " ".join(label for label, on in (("stateful", change.stateful), ("protected", change.protect)) if on)

@@ -152,6 +152,10 @@ class _Mocks(pulumi.runtime.Mocks):
             "arn": f"arn:aws:{service}:{region}:{MOCK_ACCOUNT_ID}:{args.name}",
             **args.inputs,
         }
+        for key, prefix in args.inputs.items():
+            # ``xNamePrefix`` inputs: the provider appends a 26-character unique suffix to make ``xName``.
+            if key.endswith("NamePrefix") and isinstance(prefix, str) and key[: -len("Prefix")] not in state:
+                state[key[: -len("Prefix")]] = prefix + _digest(args.name + key).ljust(26, "0")
         extra = _COMPUTED_OUTPUTS.get(args.typ)
         if extra:
             state.update(extra(args.name, region))

@@ -191,14 +191,10 @@ def test_plan_prints_the_inventory_by_component(capsys):
         assert fragment in out
 
 
-def test_bad_config_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
-    import infra.harness as harness
-
+def test_bad_config_is_one_line_and_exit_2(tmp_path, capsys):
     (tmp_path / "Pulumi.broken.yaml").write_text(
         "config:\n  platform:name: acme-prod\n  platform:phase: 1\n  platform:regions: []\n"
     )
-    monkeypatch.setattr(harness, "ROOT", tmp_path)
-    monkeypatch.setattr(harness.run_stack, "__defaults__", (tmp_path, None))
-    assert cli_main(["plan", "broken"]) == 2
+    assert cli_main(["--project-dir", str(tmp_path), "plan", "broken"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: invalid config platform:regions = []") and "\n" not in err

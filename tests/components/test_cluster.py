@@ -165,9 +165,10 @@ def test_launch_template_requires_imdsv2_with_one_hop_and_encrypts_the_root_volu
 
 def test_one_graviton_node_group_per_az_with_autoscaler_owned_desired_size(plan):
     groups = sorted(plan.of_type("aws:eks/nodeGroup:NodeGroup"), key=lambda g: g.name)
-    assert [g.name for g in groups] == ["eks-nodes-0", "eks-nodes-1", "eks-nodes-2"]
+    assert sorted(g.name for g in groups) == ["eks-nodes-0", "eks-nodes-1", "eks-nodes-2"]
     assert [g.inputs["subnetIds"] for g in groups] == [["subnet-a"], ["subnet-b"], ["subnet-c"]]
-    assert [g.inputs["nodeGroupName"] for g in groups] == [f"acme-prod-usw2-{az}" for az in AZS]
+    assert [g.inputs["nodeGroupNamePrefix"] for g in groups] == [f"acme-prod-usw2-{az}-" for az in AZS]
+    assert all("nodeGroupName" not in g.inputs for g in groups)
     for group in groups:
         assert group.inputs["amiType"] == AMI_TYPE == "AL2023_ARM_64_STANDARD"
         assert group.inputs["instanceTypes"] == ["m7g.large"]
@@ -178,7 +179,7 @@ def test_one_graviton_node_group_per_az_with_autoscaler_owned_desired_size(plan)
         assert group.inputs["tags"]["k8s.io/cluster-autoscaler/enabled"] == "true"
         assert group.inputs["tags"]["k8s.io/cluster-autoscaler/acme-prod-usw2"] == "owned"
     exported = plan.outputs["cluster"]["node_group_names"]
-    assert exported == [f"acme-prod-usw2-{az}" for az in AZS]
+    assert [name[: -len("0" * 26)] for name in exported] == [f"acme-prod-usw2-{az}-" for az in AZS]
 
 
 def test_node_role_has_exactly_the_node_policies(plan):

@@ -195,7 +195,7 @@ def test_alarms_notify_the_topic_on_alarm_and_recovery():
 def test_log_groups_are_encrypted_retained_and_protected():
     result = run_program(_program(**FULL, log_retention_days=731))
     groups = result.of_type("aws:cloudwatch/logGroup:LogGroup")
-    assert [g.name for g in groups] == ["mon-log-platform-acme-prod-api", "mon-log-platform-acme-prod-worker"]
+    assert sorted(g.name for g in groups) == ["mon-log-platform-acme-prod-api", "mon-log-platform-acme-prod-worker"]
     for group in groups:
         assert group.inputs["kmsKeyId"] == KEY
         assert group.inputs["retentionInDays"] == 731
