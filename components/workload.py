@@ -1,5 +1,9 @@
 """One application (api or worker) on EKS: hardened Deployment, HPA, PDB, NetworkPolicies, Pod Identity.
 
+Scaling decision: an HPA on CPU and memory by default; with ``queue_scaler`` a KEDA ScaledObject
+instead, which drives its own HPA from the SQS depth *and* the same CPU/memory targets (two HPAs
+on one Deployment would fight over its replica count, and KEDA's webhook rejects that anyway).
+
 Secrets decision: secret values never reach Kubernetes. The ConfigMap carries each secret's
 Secrets Manager ARN (``<NAME>_SECRET_ARN``) and the app fetches the value at start-up with its Pod
 Identity role (the caller's ``iam_policy_json`` grants ``secretsmanager:GetSecretValue`` on exactly
@@ -80,6 +84,31 @@ class IngressSpec:
     alb_log_bucket: str | None = None
 
 
+@dataclass(frozen=True)
+class QueueScaler:
+    """Scale on the depth of an SQS queue through KEDA (needs :class:`components.keda.Keda`).
+
+    KEDA reads the depth with its own Pod Identity role (``identityOwner: operator``), so the queue
+    must be among ``KedaArgs.queue_arns``. CPU and memory stay triggers too: they are the floor.
+
+    Attributes:
+        queue_url: URL of the queue.
+        region: Region of the queue.
+        messages_per_pod: Target visible + in-flight messages per pod. Default: 20.
+        activation_messages: Depth above which KEDA activates the scaler (only matters at zero
+            replicas, which ``min_replicas >= 2`` never reaches). Default: 0.
+        polling_seconds: How often KEDA reads the depth. Default: 15.
+        cooldown_seconds: Wait after the last activity before scaling to zero. Default: 300.
+    """
+
+    queue_url: pulumi.Input[str]
+    region: str
+    messages_per_pod: int = 20
+    activation_messages: int = 0
+    polling_seconds: int = 15
+    cooldown_seconds: int = 300
+
+
 @dataclass
 class WorkloadArgs:
     """Inputs of :class:`Workload`.
@@ -89,7 +118,7 @@ class WorkloadArgs:
         namespace: Namespace created for and owned by this workload (one workload per namespace,
             so its default-deny policy and pod-security level are its own).
         image: Container image, pinned (see :func:`validate_image`).
-        max_replicas: HPA maximum.
+        max_replicas: HPA (or ScaledObject) maximum.
         cluster_name: EKS cluster name (Pod Identity association, role name prefix).
         iam_policy_json: The app's least-privilege IAM policy, built by the caller.
         k8s_provider: Kubernetes provider of the cluster, used explicitly by every k8s resource.
@@ -109,12 +138,15 @@ class WorkloadArgs:
         secret_arns: Env var name -> Secrets Manager ARN; exposed as ``<NAME>_SECRET_ARN``, never
             as values. Default: none.
         ingress: ALB in front of the Service. Default: none.
+        queue_scaler: Scale on SQS depth with KEDA instead of a plain HPA. Default: none (HPA).
         ingress_cidrs: CIDRs allowed to reach ``port`` (the VPC CIDR: ALB targets in IP mode and
             kubelet probes come from it). Required when ``port`` is set. Default: none.
         allowed_ingress_namespaces: Namespaces whose pods may reach ``port``. Default: none.
         egress_cidrs: CIDRs the pods may reach on any port (the VPC CIDR: database, cache, proxy).
             Default: none.
-        depends_on: Cluster add-ons to wait for (``EksCluster.platform_ready``). Default: none.
+        depends_on: Cluster add-ons to wait for (``EksCluster.platform_ready``, plus
+            ``Keda.release`` with ``queue_scaler``: its chart installs the ScaledObject CRD).
+            Default: none.
         tags: Extra AWS tags. Default: none.
     """
 
@@ -138,6 +170,7 @@ class WorkloadArgs:
     config: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     secret_arns: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     ingress: IngressSpec | None = None
+    queue_scaler: QueueScaler | None = None
     ingress_cidrs: list[pulumi.Input[str]] = field(default_factory=list)
     allowed_ingress_namespaces: list[str] = field(default_factory=list)
     egress_cidrs: list[pulumi.Input[str]] = field(default_factory=list)
@@ -175,8 +208,67 @@ def _validate(args: WorkloadArgs) -> None:
     for key, arn in args.secret_arns.items():
         if isinstance(arn, str) and not arn.startswith("arn:aws:secretsmanager:"):
             raise ValueError(f"secret_arns[{key!r}] must be a Secrets Manager ARN, never a secret value")
+    scaler = args.queue_scaler
+    if scaler and (scaler.messages_per_pod < 1 or scaler.activation_messages < 0 or scaler.polling_seconds < 1):
+        raise ValueError("queue_scaler needs messages_per_pod >= 1, activation_messages >= 0, polling_seconds >= 1")
+    if scaler and (scaler.cooldown_seconds < 0 or not scaler.region):
+        raise ValueError("queue_scaler needs cooldown_seconds >= 0 and a region")
     if len(f"{args.cluster_name}-{args.namespace}-{args.app}") > 64:
         raise ValueError("cluster_name-namespace-app is the IAM role name and must fit 64 characters")
+
+
+def scaled_object_spec(deployment: pulumi.Input[str], args: WorkloadArgs) -> dict:
+    """KEDA ScaledObject spec (camelCase: custom resources are passed through verbatim).
+
+    Scales ``deployment`` on the queue depth of ``args.queue_scaler`` with CPU and memory
+    utilization as further triggers (the HPA KEDA creates takes the highest proposal, so CPU stays
+    the floor), between ``min_replicas`` and ``max_replicas``, with the same slow scale-down as the
+    plain HPA. KEDA trigger metadata values are strings.
+    """
+    scaler = args.queue_scaler
+    if scaler is None:
+        raise ValueError("scaled_object_spec needs args.queue_scaler")
+    sqs = {
+        "type": "aws-sqs-queue",
+        "metadata": {
+            "queueURL": scaler.queue_url,
+            "queueLength": str(scaler.messages_per_pod),
+            "activationQueueLength": str(scaler.activation_messages),
+            "awsRegion": scaler.region,
+            # KEDA's own Pod Identity role reads the depth; the app's role is never lent to KEDA.
+            "identityOwner": "operator",
+        },
+    }
+    return {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment},
+        "pollingInterval": scaler.polling_seconds,
+        "cooldownPeriod": scaler.cooldown_seconds,
+        "minReplicaCount": args.min_replicas,
+        "maxReplicaCount": args.max_replicas,
+        "advanced": {
+            "horizontalPodAutoscalerConfig": {
+                "behavior": {
+                    "scaleDown": {
+                        "stabilizationWindowSeconds": args.scale_down_stabilization_seconds,
+                        "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}],
+                    }
+                }
+            }
+        },
+        "triggers": [
+            sqs,
+            {"type": "cpu", "metricType": "Utilization", "metadata": {"value": str(args.cpu_target_percent)}},
+            {"type": "memory", "metricType": "Utilization", "metadata": {"value": str(args.memory_target_percent)}},
+        ],
+    }
+
+
+def _utilization(resource: str, percent: int) -> dict:
+    """An HPA metric: average utilization of ``resource`` (cpu or memory) against its request."""
+    return {
+        "type": "Resource",
+        "resource": {"name": resource, "target": {"type": "Utilization", "average_utilization": percent}},
+    }
 
 
 def _alb_hostname(status) -> str:
@@ -189,7 +281,7 @@ def _checksum(data: dict[str, str]) -> str:
 
 
 class Workload(pulumi.ComponentResource):
-    """A Deployment autoscaled by an HPA, with Pod Identity, default-deny networking and an ALB.
+    """A Deployment autoscaled by an HPA (or KEDA), with Pod Identity, default-deny networking and an ALB.
 
     Pods run as a fixed non-root user with a read-only root filesystem and no capabilities (the
     namespace enforces the ``restricted`` Pod Security Standard), spread across zones and nodes.
@@ -364,37 +456,40 @@ class Workload(pulumi.ComponentResource):
         return service.metadata.name
 
     def _create_scaling(self) -> None:
-        """HPA on CPU and memory utilization, and a PDB that always lets one pod go."""
+        """An HPA (or a KEDA ScaledObject) and a PDB that always lets one pod go."""
         args = self._args
-
-        def utilization(resource: str, percent: int) -> dict:
-            target = {"type": "Utilization", "average_utilization": percent}
-            return {"type": "Resource", "resource": {"name": resource, "target": target}}
-
-        k8s.autoscaling.v2.HorizontalPodAutoscaler(
-            f"{self._name}-hpa",
-            metadata=self._meta(args.app),
-            spec={
-                "scale_target_ref": {
-                    "api_version": "apps/v1",
-                    "kind": "Deployment",
-                    "name": self._deployment.metadata.name,
+        target = self._deployment.metadata.name
+        if args.queue_scaler is not None:
+            k8s.apiextensions.CustomResource(
+                f"{self._name}-scaledobject",
+                api_version="keda.sh/v1alpha1",
+                kind="ScaledObject",
+                metadata=self._meta(args.app),
+                spec=scaled_object_spec(target, args),
+                # The CRD comes with the KEDA chart, which the caller lists in depends_on.
+                opts=self._k8s(depends_on=args.depends_on),
+            )
+        else:
+            k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                f"{self._name}-hpa",
+                metadata=self._meta(args.app),
+                spec={
+                    "scale_target_ref": {"api_version": "apps/v1", "kind": "Deployment", "name": target},
+                    "min_replicas": args.min_replicas,
+                    "max_replicas": args.max_replicas,
+                    "metrics": [
+                        _utilization("cpu", args.cpu_target_percent),
+                        _utilization("memory", args.memory_target_percent),
+                    ],
+                    "behavior": {
+                        "scale_down": {
+                            "stabilization_window_seconds": args.scale_down_stabilization_seconds,
+                            "policies": [{"type": "Percent", "value": 50, "period_seconds": 60}],
+                        }
+                    },
                 },
-                "min_replicas": args.min_replicas,
-                "max_replicas": args.max_replicas,
-                "metrics": [
-                    utilization("cpu", args.cpu_target_percent),
-                    utilization("memory", args.memory_target_percent),
-                ],
-                "behavior": {
-                    "scale_down": {
-                        "stabilization_window_seconds": args.scale_down_stabilization_seconds,
-                        "policies": [{"type": "Percent", "value": 50, "period_seconds": 60}],
-                    }
-                },
-            },
-            opts=self._k8s(),
-        )
+                opts=self._k8s(),
+            )
         k8s.policy.v1.PodDisruptionBudget(
             f"{self._name}-pdb",
             metadata=self._meta(args.app),

@@ -146,6 +146,7 @@ class RegionalCell(pulumi.ComponentResource):
             config=app_config,
             secret_arns={"DB_CREDENTIALS": writer.master_secret_arn, "CACHE_AUTH": self.cache.auth_secret_arn},
             queue_arns=dict(self.queues.queue_arns),
+            queue_urls=dict(self.queues.queue_urls),
             bucket_arn=edge.assets.bucket_arn,
             bucket_key_arn=edge.assets_key.arn,
         )

@@ -63,8 +63,19 @@ def plan_json(plan: PlanResult) -> dict:
     }
 
 
+def _write_manifests(plan: PlanResult, directory: Path, console: Console) -> None:
+    """Every Kubernetes object of the plan as YAML under ``directory/<cluster>/``."""
+    from infra.manifests import objects_by_cluster, write_manifests
+
+    for cluster, objects in objects_by_cluster(plan).items():
+        paths = write_manifests(objects, directory / cluster)
+        console.print(f"{len(paths)} manifests for {cluster} in {directory / cluster}", highlight=False)
+
+
 def _cmd_plan(args: argparse.Namespace, console: Console) -> int:
     plan = run_stack(args.stack, args.project_dir)
+    if args.manifests:
+        _write_manifests(plan, Path(args.manifests), Console(stderr=True) if args.json else console)
     if args.json:
         sys.stdout.write(json.dumps(plan_json(plan), indent=2, sort_keys=True, default=str) + "\n")
     else:
@@ -159,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="what a stack deploys, offline")
     plan.add_argument("stack", help="stack name, e.g. phase2 (reads Pulumi.<stack>.yaml)")
     plan.add_argument("--json", action="store_true", help="every resource with inputs and options, as JSON")
+    plan.add_argument("--manifests", metavar="DIR", help="also write every Kubernetes object as YAML into DIR")
     plan.set_defaults(handler=_cmd_plan)
 
     diff = commands.add_parser("diff", help="what promoting SOURCE's environment to TARGET would do, offline")

@@ -15,7 +15,9 @@ import pulumi
 
 from components.cluster import EksCluster, EksClusterArgs
 from components.edge_waf import EdgeWaf, EdgeWafArgs
-from components.workload import IngressSpec, Workload, WorkloadArgs
+from components.keda import Keda, KedaArgs
+from components.observability import ClusterObservability, ClusterObservabilityArgs
+from components.workload import IngressSpec, QueueScaler, Workload, WorkloadArgs
 from infra.config import RegionConfig, StackConfig
 
 API_NAMESPACE = "api"
@@ -96,6 +98,7 @@ class CellServices:
     config: dict[str, pulumi.Input[str]]
     secret_arns: dict[str, pulumi.Input[str]]
     queue_arns: dict[str, pulumi.Input[str]]
+    queue_urls: dict[str, pulumi.Input[str]]
     bucket_arn: pulumi.Input[str]
     bucket_key_arn: pulumi.Input[str]
 
@@ -110,7 +113,8 @@ def create_compute(
     services: CellServices,
     tags: dict[str, str],
 ) -> tuple[EksCluster, list[Workload]]:
-    """Register the cell's cluster, the API's regional WAF and the two workloads under ``parent``."""
+    """Register the cell's cluster, the API's regional WAF, KEDA and in-cluster observability as the
+    phase asks, and the two workloads, under ``parent``."""
     opts = pulumi.ResourceOptions(parent=parent)
     cluster_config = config.cluster
     cluster = EksCluster(
@@ -149,6 +153,34 @@ def create_compute(
     )
     apps = config.apps
     queue_arns = list(services.queue_arns.values())
+    observability = ClusterObservability(
+        f"{name}-observability",
+        ClusterObservabilityArgs(
+            cluster_name=base,
+            k8s_provider=cluster.k8s_provider,
+            kms_key_arn=services.key_arn,
+            region=cell.region,
+            account_id=account_id,
+            prometheus=config.monitoring.prometheus,
+            tracing=config.monitoring.tracing,
+            depends_on=cluster.platform_ready,
+            tags=tags,
+        ),
+        opts=opts,
+    )
+    keda = None
+    if apps.worker.scaling == "queue":
+        keda = Keda(
+            f"{name}-keda",
+            KedaArgs(
+                cluster_name=base,
+                k8s_provider=cluster.k8s_provider,
+                queue_arns=pulumi.Output.all(services.queue_arns[apps.worker.queue]),
+                depends_on=cluster.platform_ready,
+                tags=tags,
+            ),
+            opts=opts,
+        )
     policy = pulumi.Output.all(
         account_id,
         services.bucket_arn,
@@ -170,13 +202,15 @@ def create_compute(
                       db_user_arn=db_user_arn(cell.region, v[0], config.database.master_username))
         )
     )  # fmt: skip
+    app_config = dict(services.config)
+    if config.monitoring.tracing:
+        app_config["OTEL_EXPORTER_OTLP_ENDPOINT"] = observability.otel_endpoint
     common = dict(
         cluster_name=base,
         k8s_provider=cluster.k8s_provider,
-        config=services.config,
+        config=app_config,
         secret_arns=services.secret_arns,
         egress_cidrs=[services.vpc_cidr],
-        depends_on=cluster.platform_ready,
         tags=tags,
     )
     api = Workload(
@@ -203,6 +237,7 @@ def create_compute(
             else None,
             # The ALB (target type ip) and the kubelet's probes reach pods from inside the VPC.
             ingress_cidrs=[services.vpc_cidr],
+            depends_on=cluster.platform_ready,
             **common,
         ),
         opts=opts,
@@ -222,6 +257,15 @@ def create_compute(
             health_path=None,
             liveness_exec=list(apps.worker.liveness_command),
             iam_policy_json=worker_policy,
+            queue_scaler=QueueScaler(
+                queue_url=services.queue_urls[apps.worker.queue],
+                region=cell.region,
+                messages_per_pod=apps.worker.messages_per_pod,
+            )
+            if keda
+            else None,
+            # The ScaledObject's CRD comes with the KEDA chart.
+            depends_on=[*cluster.platform_ready, *([keda.release] if keda else [])],
             **common,
         ),
         opts=opts,

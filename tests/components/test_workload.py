@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from components.workload import (
     POD_IDENTITY_AGENT,
     IngressSpec,
+    QueueScaler,
     Workload,
     WorkloadArgs,
     pdb_min_available,
@@ -81,18 +82,26 @@ def api():
     return run_program(_program())
 
 
+WORKER = {
+    "app": "worker",
+    "namespace": "worker",
+    "port": None,
+    "liveness_exec": ["/app/healthcheck"],
+    "ingress": None,
+    "ingress_cidrs": [],
+}
+QUEUE_URL = "https://sqs.us-west-2.amazonaws.com/111122223333/acme-jobs"
+
+
 @pytest.fixture(scope="module")
 def worker():
-    return run_program(
-        _program(
-            app="worker",
-            namespace="worker",
-            port=None,
-            liveness_exec=["/app/healthcheck"],
-            ingress=None,
-            ingress_cidrs=[],
-        )
-    )
+    return run_program(_program(**WORKER))
+
+
+@pytest.fixture(scope="module")
+def queue_worker():
+    scaler = QueueScaler(queue_url=QUEUE_URL, region="us-west-2", messages_per_pod=10, polling_seconds=30)
+    return run_program(_program(**WORKER, queue_scaler=scaler, max_replicas=12, min_replicas=3))
 
 
 def _one(plan, type_token):
@@ -193,6 +202,42 @@ def test_hpa_scales_on_cpu_and_memory_with_a_slow_scale_down(api):
         "memory": {"type": "Utilization", "averageUtilization": 80},
     }
     assert spec["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 300
+
+
+def test_queue_scaler_replaces_the_hpa_with_a_keda_scaled_object(queue_worker):
+    assert not queue_worker.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+    scaled = _one(queue_worker, "kubernetes:keda.sh/v1alpha1:ScaledObject")
+    assert scaled.inputs["apiVersion"] == "keda.sh/v1alpha1" and scaled.inputs["kind"] == "ScaledObject"
+    assert scaled.inputs["metadata"]["namespace"] == "worker"
+    spec = scaled.inputs["spec"]
+    assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "worker"}
+    assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (3, 12)
+    assert (spec["pollingInterval"], spec["cooldownPeriod"]) == (30, 300)
+    assert (
+        spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 300
+    )
+    sqs, cpu, memory = spec["triggers"]
+    assert sqs == {
+        "type": "aws-sqs-queue",
+        "metadata": {
+            "queueURL": QUEUE_URL,
+            "queueLength": "10",
+            "activationQueueLength": "0",
+            "awsRegion": "us-west-2",
+            "identityOwner": "operator",
+        },
+    }
+    assert cpu == {"type": "cpu", "metricType": "Utilization", "metadata": {"value": "70"}}
+    assert memory == {"type": "memory", "metricType": "Utilization", "metadata": {"value": "80"}}
+    # The keda.sh CRD only exists once the KEDA release (passed through depends_on) is installed.
+    assert queue_worker.named("addons-ready").urn in scaled.dependencies
+
+
+def test_queue_scaled_worker_keeps_its_pdb_and_the_rest(queue_worker):
+    pdb = _one(queue_worker, "kubernetes:policy/v1:PodDisruptionBudget")
+    assert pdb.inputs["spec"]["minAvailable"] == "50%"
+    assert pdb.inputs["spec"]["selector"] == {"matchLabels": {"app.kubernetes.io/name": "worker"}}
+    assert "replicas" not in _one(queue_worker, "kubernetes:apps/v1:Deployment").inputs["spec"]
 
 
 def test_pdb_keeps_half_and_lets_one_go(api):
@@ -344,6 +389,9 @@ def test_digests_and_version_tags_are_accepted(repository, digest):
         ({"memory_limit_mib": 256}, "memory_limit_mib"),
         ({"app": "API"}, "DNS label"),
         ({"cluster_name": "c" * 60}, "64 characters"),
+        ({"queue_scaler": QueueScaler(QUEUE_URL, "us-west-2", messages_per_pod=0)}, "messages_per_pod"),
+        ({"queue_scaler": QueueScaler(QUEUE_URL, "us-west-2", polling_seconds=0)}, "polling_seconds"),
+        ({"queue_scaler": QueueScaler(QUEUE_URL, "")}, "region"),
     ],
 )
 def test_invalid_args_are_refused_before_anything_is_registered(overrides, message):

@@ -1,0 +1,160 @@
+"""KEDA: event-driven autoscaling, here on SQS queue depth, with its own EKS Pod Identity role.
+
+KEDA reads the queue depth with the operator's own credentials (trigger metadata
+``identityOwner: operator``), so one role, allowed only ``sqs:GetQueueAttributes`` on the listed
+queues, serves every ScaledObject; the workloads' roles never need to be shared with KEDA.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.base import child_opts, merge_tags
+from components.cluster_addons import pod_identity_role
+
+#: KEDA 2.20 supports Kubernetes 1.33-1.35 (keda.sh cluster compatibility table); the chart
+#: version equals the KEDA version.
+KEDA_CHART_VERSION = "2.20.2"
+KEDA_REPO = "https://kedacore.github.io/charts"
+NAMESPACE = "keda"
+OPERATOR_SERVICE_ACCOUNT = "keda-operator"
+RELEASE_NAME = "keda"
+
+
+def queue_reader_policy(queue_arns: list[str]) -> str:
+    """IAM policy letting KEDA read the attributes (depth) of exactly ``queue_arns``, nothing else."""
+    if not queue_arns:
+        raise ValueError("queue_arns must list at least one queue: KEDA would have nothing to read")
+    statement = {
+        "Sid": "ReadQueueDepth",
+        "Effect": "Allow",
+        "Action": "sqs:GetQueueAttributes",
+        "Resource": list(queue_arns),
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def keda_values() -> dict:
+    """Helm values: Pod Identity instead of IRSA, requests and memory limits, an HA operator.
+
+    The chart's securityContext defaults (non-root, read-only root filesystem, no capabilities,
+    RuntimeDefault seccomp) already meet the ``restricted`` Pod Security Standard and are kept.
+    """
+
+    def sized(cpu: str, memory_mib: int) -> dict:
+        # No CPU limit, as for our workloads: throttling a controller only slows scaling decisions.
+        return {"requests": {"cpu": cpu, "memory": f"{memory_mib}Mi"}, "limits": {"memory": f"{memory_mib * 4}Mi"}}
+
+    return {
+        # EKS Pod Identity gives the operator credentials through the agent; no IRSA annotation.
+        "podIdentity": {"aws": {"irsa": {"enabled": False}}},
+        "serviceAccount": {"operator": {"create": True, "name": OPERATOR_SERVICE_ACCOUNT}},
+        # Only one operator leads; the standby replica shortens a failover (KEDA's HA guidance).
+        # The metrics server stays at one: only one can serve external.metrics.k8s.io.
+        "operator": {"replicaCount": 2},
+        "podDisruptionBudget": {"operator": {"minAvailable": 1}},
+        "topologySpreadConstraints": {
+            "operator": [
+                {
+                    "maxSkew": 1,
+                    "topologyKey": "topology.kubernetes.io/zone",
+                    "whenUnsatisfiable": "ScheduleAnyway",
+                    "labelSelector": {"matchLabels": {"app": "keda-operator"}},
+                }
+            ]
+        },
+        "resources": {
+            "operator": sized("100m", 128),
+            "metricServer": sized("100m", 128),
+            "webhooks": sized("50m", 64),
+        },
+    }
+
+
+@dataclass
+class KedaArgs:
+    """Inputs of :class:`Keda`.
+
+    Attributes:
+        cluster_name: EKS cluster name (Pod Identity association, role name prefix).
+        k8s_provider: Kubernetes provider of the cluster, used explicitly by every k8s resource.
+        queue_arns: SQS queues whose depth KEDA may read; at least one.
+        chart_version: kedacore/keda chart version. Default: :data:`KEDA_CHART_VERSION`.
+        depends_on: Cluster add-ons to wait for (``EksCluster.platform_ready``). Default: none.
+        tags: Extra AWS tags. Default: none.
+    """
+
+    cluster_name: str
+    k8s_provider: k8s.Provider
+    queue_arns: pulumi.Input[list[str]]
+    chart_version: str = KEDA_CHART_VERSION
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class Keda(pulumi.ComponentResource):
+    """The KEDA operator, metrics server and admission webhooks in namespace ``keda``.
+
+    ``release`` is what ScaledObjects must depend on: the chart installs the keda.sh CRDs.
+    """
+
+    release: k8s.helm.v3.Release
+
+    def __init__(self, name: str, args: KedaArgs, opts: pulumi.ResourceOptions | None = None):
+        if isinstance(args.queue_arns, list):
+            queue_reader_policy(args.queue_arns)
+        if len(f"{args.cluster_name}-{OPERATOR_SERVICE_ACCOUNT}") > 64:
+            raise ValueError("cluster_name-keda-operator is the IAM role name and must fit 64 characters")
+        super().__init__("platform:k8s:Keda", name, None, opts)
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={
+                "name": NAMESPACE,
+                "labels": {f"pod-security.kubernetes.io/{m}": "restricted" for m in ("enforce", "audit", "warn")},
+            },
+            opts=child_opts(self, provider=args.k8s_provider, depends_on=args.depends_on),
+        )
+        role_name = f"{args.cluster_name}-{OPERATOR_SERVICE_ACCOUNT}"
+        role = pod_identity_role(
+            self,
+            f"{name}-role",
+            role_name,
+            (args.cluster_name, NAMESPACE, OPERATOR_SERVICE_ACCOUNT),
+            args.tags,
+            inline_policy=pulumi.Output.from_input(args.queue_arns).apply(queue_reader_policy),
+        )
+        identity = aws.eks.PodIdentityAssociation(
+            f"{name}-identity",
+            cluster_name=args.cluster_name,
+            namespace=NAMESPACE,
+            service_account=OPERATOR_SERVICE_ACCOUNT,
+            role_arn=role.arn,
+            tags=merge_tags(role_name, args.tags),
+            # cluster_name is plain text, so only depends_on orders this after the cluster.
+            opts=child_opts(self, depends_on=args.depends_on),
+        )
+        self.release = k8s.helm.v3.Release(
+            f"{name}-release",
+            name=RELEASE_NAME,
+            chart="keda",
+            version=args.chart_version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=KEDA_REPO),
+            namespace=namespace.metadata.name,
+            values=keda_values(),
+            # A failed install rolls back rather than leaving a half-upgraded autoscaler.
+            atomic=True,
+            cleanup_on_fail=True,
+            # The operator only gets credentials if the association exists when it starts.
+            opts=child_opts(self, provider=args.k8s_provider, depends_on=[identity]),
+        )
+        self.namespace = namespace.metadata.name
+        self.role_arn = role.arn
+        self.release_name = self.release.name
+        self.register_outputs(
+            {"namespace": self.namespace, "role_arn": self.role_arn, "release_name": self.release_name}
+        )

@@ -1,0 +1,139 @@
+"""The Kubernetes side of each phase: strict schemas, autoscaling ranges, platform add-ons per phase."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from infra.cli import main as cli_main
+from infra.config import ConfigError, load_config, raw_namespace
+from infra.harness import stack_config
+from infra.manifests import check_workload_objects, objects_by_cluster, validate_manifests
+from tests.conftest import plan_of
+from tests.test_config import _flat
+
+HELM = "kubernetes:helm.sh/v3:Release"
+
+
+def _clusters(stack):
+    return objects_by_cluster(plan_of(stack))
+
+
+def _find(objects, kind, namespace):
+    return [o for o in objects if o["kind"] == kind and o["metadata"].get("namespace") == namespace]
+
+
+def test_every_manifest_passes_strict_schema_validation_and_workload_rules(phase_plan):
+    clusters = objects_by_cluster(phase_plan)
+    assert clusters, "no cluster in the plan"
+    for objects in clusters.values():
+        assert validate_manifests(objects, "1.33") == []
+        assert check_workload_objects(objects) == []
+
+
+@pytest.mark.parametrize(
+    ("stack", "clusters", "api_range"),
+    [
+        ("phase1", 1, (2, 4)),
+        ("phase2", 1, (2, 6)),
+        ("phase3", 1, (10, 50)),
+        ("phase4", 3, (50, 200)),
+    ],
+)
+def test_api_hpa_range_per_region_follows_the_spec(stack, clusters, api_range):
+    found = _clusters(stack)
+    assert len(found) == clusters
+    for objects in found.values():
+        (hpa,) = _find(objects, "HorizontalPodAutoscaler", "api")
+        assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == api_range
+        metrics = {m["resource"]["name"]: m["resource"]["target"]["averageUtilization"] for m in hpa["spec"]["metrics"]}
+        assert metrics == {"cpu": 70, "memory": 80}
+        assert hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] >= 60
+
+
+@pytest.mark.parametrize("stack", ["phase2", "phase3", "phase4"])
+def test_workers_scale_on_queue_depth_with_cpu_as_the_floor_from_phase_2(stack):
+    for objects in _clusters(stack).values():
+        assert _find(objects, "HorizontalPodAutoscaler", "worker") == []
+        (scaled,) = _find(objects, "ScaledObject", "worker")
+        triggers = {t["type"]: t for t in scaled["spec"]["triggers"]}
+        assert set(triggers) == {"aws-sqs-queue", "cpu", "memory"}
+        assert triggers["aws-sqs-queue"]["metadata"]["queueURL"].endswith("-jobs")
+        assert triggers["aws-sqs-queue"]["metadata"]["identityOwner"] == "operator"
+        assert scaled["spec"]["minReplicaCount"] >= 2
+
+
+def test_phase_1_workers_scale_on_cpu():
+    (objects,) = _clusters("phase1").values()
+    (hpa,) = _find(objects, "HorizontalPodAutoscaler", "worker")
+    assert hpa["spec"]["minReplicas"] == 2 and _find(objects, "ScaledObject", "worker") == []
+
+
+@pytest.mark.parametrize(
+    ("stack", "charts"),
+    [
+        ("phase1", {"cluster-autoscaler", "aws-load-balancer-controller"}),
+        ("phase2", {"cluster-autoscaler", "aws-load-balancer-controller", "keda"}),
+        ("phase3", {"cluster-autoscaler", "aws-load-balancer-controller", "keda", "kube-prometheus-stack"}),
+        (
+            "phase4",
+            {"cluster-autoscaler", "aws-load-balancer-controller", "keda", "kube-prometheus-stack",
+             "opentelemetry-collector"},
+        ),
+    ],
+)  # fmt: skip
+def test_platform_charts_per_phase(stack, charts):
+    plan = plan_of(stack)
+    per_cluster = {}
+    for release in plan.of_type(HELM):
+        per_cluster.setdefault(release.provider, set()).add(release.inputs["chart"])
+    assert per_cluster and all(found == charts for found in per_cluster.values())
+    addons = {a.inputs["addonName"] for a in plan.of_type("aws:eks/addon:Addon")}
+    assert "amazon-cloudwatch-observability" in addons  # Container Insights in every phase
+
+
+def test_tracing_endpoint_reaches_the_apps_in_phase_4_only():
+    for stack, expected in (("phase3", False), ("phase4", True)):
+        for objects in _clusters(stack).values():
+            for namespace in ("api", "worker"):
+                (config_map,) = _find(objects, "ConfigMap", namespace)
+                assert ("OTEL_EXPORTER_OTLP_ENDPOINT" in config_map["data"]) is expected
+
+
+def test_app_config_carries_endpoints_and_secret_references_never_secrets():
+    (objects,) = _clusters("phase2").values()
+    (config_map,) = _find(objects, "ConfigMap", "api")
+    data = config_map["data"]
+    assert data["DB_WRITER_ENDPOINT"].endswith(".rds.amazonaws.com")
+    assert data["DB_READER_ENDPOINTS"].count(".rds.amazonaws.com") == 1
+    assert data["CACHE_ENDPOINT"] and data["QUEUE_URL_JOBS"].startswith("https://sqs.")
+    assert data["CDN_DOMAIN"].endswith(".cloudfront.net") and data["ASSETS_BUCKET"] == "acme-prod-assets-use1"
+    assert data["DB_CREDENTIALS_SECRET_ARN"].startswith("arn:aws:secretsmanager:")
+    assert not any("password" in key.lower() or "token" in key.lower() for key in data)
+
+
+def test_every_kubernetes_resource_uses_its_cells_cluster_provider(phase_plan):
+    for resource in phase_plan.resources:
+        if resource.custom and resource.type.startswith("kubernetes:"):
+            cell = resource.name.split("-", 1)[0]
+            assert f"pulumi:providers:kubernetes::{cell}-cluster-k8s::" in resource.provider, resource.urn
+
+
+def test_node_groups_too_small_for_the_hpa_maxima_are_refused():
+    raw = raw_namespace(stack_config("phase4"))
+    raw = copy.deepcopy(raw)
+    raw["cluster"]["nodes"]["maxPerAz"] = 3
+    with pytest.raises(ConfigError) as caught:
+        load_config(_flat(raw))
+    assert caught.value.path == "platform:cluster.nodes.maxPerAz"
+    assert "maxReplicas" in str(caught.value)
+
+
+def test_plan_writes_manifests_per_cluster(tmp_path, capsys):
+    assert cli_main(["plan", "phase4", "--manifests", str(tmp_path)]) == 0
+    for cell in ("use1", "usw2", "euw1"):
+        deployment = yaml.safe_load((tmp_path / f"{cell}-cluster-k8s" / "api" / "deployment-api.yaml").read_text())
+        assert deployment["kind"] == "Deployment" and deployment["metadata"]["namespace"] == "api"
+    assert "manifests for use1-cluster-k8s" in capsys.readouterr().out
