@@ -152,11 +152,13 @@ def test_stateful_resources_keep_their_logical_names_into_the_next_phase(phase_p
     assert lost == []
 
 
-def test_nothing_is_dropped_between_consecutive_phases(phase_pair):
+def test_nothing_is_dropped_between_consecutive_phases_but_the_worker_hpa_keda_takes_over(phase_pair):
     before, after = phase_pair
     kept = {stackless_urn(r.urn) for r in after.resources}
-    dropped = [r.urn for r in before.resources if r.type != "pulumi:pulumi:Stack" and stackless_urn(r.urn) not in kept]
-    assert dropped == []
+    dropped = [r for r in before.resources if r.type != "pulumi:pulumi:Stack" and stackless_urn(r.urn) not in kept]
+    # Phase 2 scales workers on queue depth: KEDA's ScaledObject replaces the worker's own HPA.
+    expected = ["use1-worker-hpa"] if before.stack == "phase1" else []
+    assert [r.name for r in dropped] == expected
 
 
 def test_exports_name_every_regions_endpoints(phase_plan):
