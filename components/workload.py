@@ -217,6 +217,10 @@ def _validate(args: WorkloadArgs) -> None:
         raise ValueError("cluster_name-namespace-app is the IAM role name and must fit 64 characters")
 
 
+#: Lets KEDA adopt the HPA of the same name when a worker moves to queue scaling (KEDA >= 2.15).
+HPA_TRANSFER_ANNOTATION = {"scaledobject.keda.sh/transfer-hpa-ownership": "true"}
+
+
 def scaled_object_spec(deployment: pulumi.Input[str], args: WorkloadArgs) -> dict:
     """KEDA ScaledObject spec (camelCase: custom resources are passed through verbatim).
 
@@ -247,12 +251,16 @@ def scaled_object_spec(deployment: pulumi.Input[str], args: WorkloadArgs) -> dic
         "maxReplicaCount": args.max_replicas,
         "advanced": {
             "horizontalPodAutoscalerConfig": {
+                # The HPA KEDA manages keeps the plain HPA's name, so moving a worker from CPU scaling to
+                # queue scaling hands over the existing HPA (see HPA_TRANSFER_ANNOTATION) instead of
+                # running two autoscalers, which KEDA's admission webhook would reject.
+                "name": args.app,
                 "behavior": {
                     "scaleDown": {
                         "stabilizationWindowSeconds": args.scale_down_stabilization_seconds,
                         "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}],
                     }
-                }
+                },
             }
         },
         "triggers": [
@@ -464,7 +472,7 @@ class Workload(pulumi.ComponentResource):
                 f"{self._name}-scaledobject",
                 api_version="keda.sh/v1alpha1",
                 kind="ScaledObject",
-                metadata=self._meta(args.app),
+                metadata={**self._meta(args.app), "annotations": HPA_TRANSFER_ANNOTATION},
                 spec=scaled_object_spec(target, args),
                 # The CRD comes with the KEDA chart, which the caller lists in depends_on.
                 opts=self._k8s(depends_on=args.depends_on),
@@ -488,7 +496,9 @@ class Workload(pulumi.ComponentResource):
                         }
                     },
                 },
-                opts=self._k8s(),
+                # Kept in the cluster when it leaves the program: a worker that moves to queue scaling
+                # has KEDA adopt this very HPA, so deleting it would pull the autoscaler from under it.
+                opts=self._k8s(retain_on_delete=True),
             )
         k8s.policy.v1.PodDisruptionBudget(
             f"{self._name}-pdb",

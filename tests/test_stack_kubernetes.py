@@ -65,6 +65,16 @@ def test_workers_scale_on_queue_depth_with_cpu_as_the_floor_from_phase_2(stack):
         assert scaled["spec"]["minReplicaCount"] >= 2
 
 
+def test_keda_adopts_the_phase_1_worker_hpa_instead_of_fighting_it():
+    (hpa,) = [r for r in plan_of("phase1").of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+              if r.name == "use1-worker-hpa"]  # fmt: skip
+    assert hpa.retain_on_delete is True  # removed from the program in phase 2, left for KEDA
+    (objects,) = _clusters("phase2").values()
+    (scaled,) = _find(objects, "ScaledObject", "worker")
+    assert scaled["metadata"]["annotations"] == {"scaledobject.keda.sh/transfer-hpa-ownership": "true"}
+    assert scaled["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["name"] == hpa.inputs["metadata"]["name"]
+
+
 def test_phase_1_workers_scale_on_cpu():
     (objects,) = _clusters("phase1").values()
     (hpa,) = _find(objects, "HorizontalPodAutoscaler", "worker")
