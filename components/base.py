@@ -6,6 +6,14 @@ from collections.abc import Mapping
 
 import pulumi
 
+#: The only retention periods (days) CloudWatch Logs accepts; anything else fails at apply time.
+#: Never-expire (0) is left out on purpose: logs must age out.
+LOG_RETENTION_DAYS = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+#: Those that keep at least a year of logs (FSBP / CIS, checkov CKV_AWS_338).
+YEAR_LOG_RETENTION_DAYS = frozenset(d for d in LOG_RETENTION_DAYS if d >= 365)
+
 #: Tag every resource carries so operators can tell code-managed resources from hand-made ones.
 MANAGED_BY_TAG = {"ManagedBy": "pulumi"}
 

@@ -26,8 +26,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components import cluster_addons as addons
-from components.base import child_opts, merge_tags, stateful_opts
-from components.network import _LOG_RETENTION_DAYS
+from components.base import LOG_RETENTION_DAYS, child_opts, merge_tags, stateful_opts
 
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 AMI_TYPE = "AL2023_ARM_64_STANDARD"
@@ -167,7 +166,7 @@ def _validate(args: EksClusterArgs) -> None:
     if not args.admin_role_arns:
         # Helm releases (and workloads) go through the Kubernetes API with the deployer's identity.
         raise ValueError("admin_role_arns must include the role that runs pulumi up")
-    if args.log_retention_days not in _LOG_RETENTION_DAYS:
+    if args.log_retention_days not in LOG_RETENTION_DAYS:
         raise ValueError(f"log_retention_days {args.log_retention_days} is not a CloudWatch retention value")
 
 

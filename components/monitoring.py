@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.base import child_opts, merge_tags, stateful_opts
+from components.base import YEAR_LOG_RETENTION_DAYS, child_opts, merge_tags, stateful_opts
 
-#: Retention periods CloudWatch Logs accepts that also keep a year of logs (CIS / checkov CKV_AWS_338).
-_LOG_RETENTION_DAYS = frozenset({365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653})
 _MAX_ALARM_NAME = 255
 _GIB = 1024**3
 _OUTPUTS = ("topic_arn", "alarm_names", "dashboard_name", "log_group_names")
@@ -98,9 +96,9 @@ class MonitoringArgs:
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.log_retention_days not in _LOG_RETENTION_DAYS:
+        if self.log_retention_days not in YEAR_LOG_RETENTION_DAYS:
             raise ValueError(
-                f"log_retention_days {self.log_retention_days} must be one of {sorted(_LOG_RETENTION_DAYS)}"
+                f"log_retention_days {self.log_retention_days} must be one of {sorted(YEAR_LOG_RETENTION_DAYS)}"
             )
         labels = [log_group_label(g) for g in self.app_log_groups]
         for what, values in (("alert_emails", self.alert_emails), ("app_log_groups", labels)):

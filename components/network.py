@@ -11,7 +11,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.base import child_opts, merge_tags, stateful_opts
+from components.base import LOG_RETENTION_DAYS, child_opts, merge_tags, stateful_opts
 
 _RFC1918 = tuple(ipaddress.ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 _OUTPUTS = (
@@ -28,10 +28,6 @@ _OUTPUTS = (
     "s3_endpoint_id",
 )
 _AZ_NAME = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+)[a-z]$")
-#: The only retention periods CloudWatch Logs accepts; anything else fails at apply time.
-_LOG_RETENTION_DAYS = frozenset(
-    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-)
 
 
 @dataclass(frozen=True)
@@ -144,8 +140,8 @@ def _validate(args: NetworkArgs) -> str:
         raise ValueError(f"availability_zones {args.availability_zones} must be distinct AZs of one region")
     if args.nat_strategy not in ("none", "single", "per_az"):
         raise ValueError(f"nat_strategy {args.nat_strategy!r} must be 'none', 'single' or 'per_az'")
-    if args.flow_logs_retention_days not in _LOG_RETENTION_DAYS:
-        allowed = sorted(_LOG_RETENTION_DAYS)
+    if args.flow_logs_retention_days not in LOG_RETENTION_DAYS:
+        allowed = sorted(LOG_RETENTION_DAYS)
         raise ValueError(f"flow_logs_retention_days {args.flow_logs_retention_days} must be one of {allowed}")
     return regions.pop()
 

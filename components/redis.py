@@ -13,15 +13,13 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.base import child_opts, merge_tags, stateful_opts
+from components.base import LOG_RETENTION_DAYS, child_opts, merge_tags, stateful_opts
 
 PORT = 6379
 #: The only special characters ElastiCache accepts in an AUTH token.
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
 DEFAULT_ENGINE_VERSIONS = {"valkey": "8.0", "redis": "7.1"}
 LOG_TYPES = ("slow-log", "engine-log")
-#: Retention values CloudWatch Logs accepts (0 = never expire is excluded: logs must age out).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653)
 
 
 def check_replication_group_id(replication_group_id: str) -> str:
@@ -136,7 +134,7 @@ class RedisArgs:
         if not 1 <= self.snapshot_retention_days <= 35:
             raise ValueError(f"snapshot_retention_days={self.snapshot_retention_days}: 1-35")
         if self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(f"log_retention_days={self.log_retention_days}: one of {LOG_RETENTION_DAYS}")
+            raise ValueError(f"log_retention_days={self.log_retention_days}: one of {sorted(LOG_RETENTION_DAYS)}")
 
 
 class Redis(pulumi.ComponentResource):

@@ -18,35 +18,12 @@ import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from components.base import YEAR_LOG_RETENTION_DAYS
+
 NAMESPACE = "platform"
 
 # RDS PostgreSQL allows at most 15 read replicas per source instance, cross-region included.
 MAX_READ_REPLICAS = 15
-# CloudWatch Logs accepts only these retention periods (days).
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
 _REGION = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 # The usual short forms, so ap-south-1 (aps1) and ap-southeast-1 (apse1) never collide.
 _DIRECTIONS = {
@@ -68,6 +45,14 @@ class ConfigError(pulumi.RunError):
     def __init__(self, path: str, value: Any, allowed: str):
         self.path, self.value, self.allowed = path, value, allowed
         super().__init__(f"invalid config {path} = {json.dumps(value, default=str)}: {allowed}")
+
+
+def _year_retention(value: int) -> int:
+    """A CloudWatch Logs retention that keeps at least a year (FSBP), or ValueError naming the choices."""
+    if value not in YEAR_LOG_RETENTION_DAYS:
+        allowed = ", ".join(str(d) for d in sorted(YEAR_LOG_RETENTION_DAYS))
+        raise ValueError(f"must be a CloudWatch retention of at least a year: one of {allowed}")
+    return value
 
 
 class _Model(BaseModel):
@@ -125,6 +110,11 @@ class NetworkConfig(_Model):
 
     nat_gateways: Literal["single", "perAz"] = "single"
     flow_log_retention_days: int = 365
+
+    @field_validator("flow_log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        return _year_retention(value)
 
 
 class ProxyConfig(_Model):
@@ -238,10 +228,7 @@ class MonitoringConfig(_Model):
     @field_validator("log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
-        if value < 365 or value not in LOG_RETENTION_DAYS:
-            allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS if d >= 365)
-            raise ValueError(f"must be a CloudWatch retention of at least a year: one of {allowed}")
-        return value
+        return _year_retention(value)
 
 
 _ROLE_ARN = r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$"

@@ -12,6 +12,7 @@ import math
 import re
 
 from components.cluster import fits, node_capacity
+from components.postgres import max_connections
 from infra.config import MAX_READ_REPLICAS, ConfigError, StackConfig
 
 #: Minimum read replicas in each serving region, by phase (SPEC §3 "PostgreSQL" row).
@@ -92,6 +93,12 @@ def _check_regions(config: StackConfig) -> None:
 
 def _check_database(config: StackConfig) -> None:
     database = config.database
+    # Alarm thresholds derive from the class's connection limit, so the class must be one we size.
+    for key, value in (("instanceClass", database.instance_class), ("replicaInstanceClass", database.replica_class)):
+        try:
+            max_connections(value)
+        except ValueError as error:
+            raise ConfigError(f"platform:database.{key}", value, str(error)) from None
     minimum = math.ceil(database.allocated_storage_gb * 1.1)
     if database.max_allocated_storage_gb < minimum:
         raise ConfigError(
