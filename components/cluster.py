@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -31,6 +32,8 @@ from components.base import LOG_RETENTION_DAYS, child_opts, merge_tags, stateful
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 AMI_TYPE = "AL2023_ARM_64_STANDARD"
 ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+#: ``major.minor`` as EKS takes it; a patch or a ``v`` would also end up in the Cluster Autoscaler image tag.
+_KUBERNETES_VERSION = re.compile(r"1\.[0-9]{2}")
 
 #: Graviton types we size for: vCPUs, memory GiB, VPC CNI max pods (ENIs x (IPs per ENI - 1) + 2).
 _GRAVITON: dict[str, tuple[int, int, int]] = {
@@ -113,17 +116,26 @@ class EksClusterArgs:
         private_subnet_ids: Private subnet per AZ, aligned with ``availability_zones``; nodes and
             control-plane ENIs live there.
         availability_zones: AZ names; one node group per AZ.
-        kms_key_arn: Customer-managed key for Kubernetes secrets envelope encryption, the node root
-            volumes and the log groups. Its policy must let ``logs.<region>.amazonaws.com`` and the
-            ``AWSServiceRoleForAutoScaling`` service-linked role use it.
+        kms_key_arn: Customer-managed key for Kubernetes secrets envelope encryption and the log
+            groups. Its policy must let ``logs.<region>.amazonaws.com`` use it. Node root volumes do
+            not use it (see ``_create_node_groups``).
         account_id: AWS account id (IAM ARNs in policies).
         region: Region of the provider passed in ``opts``.
-        kubernetes_version: Control-plane version. Default: ``"1.33"``.
+        kubernetes_version: Control-plane version, ``"1.NN"``; Cluster Autoscaler runs the same
+            minor. Keep it in EKS standard support: with upgrade policy STANDARD, EKS upgrades a
+            cluster that leaves it, and the next ``pulumi up`` would then try to downgrade.
+            Default: ``"1.35"``.
         public_access_cidrs: CIDRs allowed on the public endpoint. Default: none, i.e. the public
             endpoint is off. ``0.0.0.0/0`` is refused.
         admin_role_arns: IAM roles given cluster-admin through access entries; must include the
             role running ``pulumi up``. Default: none, which is refused.
-        node_instance_types: Graviton instance types of the node groups. Default: ``["m7g.large"]``.
+        node_instance_type: Graviton instance type of every node (a key of ``_GRAVITON``). One
+            type, set in the launch template: changing it then makes a new template version that
+            each node group rolls out in place, a third of its nodes at a time, honouring
+            PodDisruptionBudgets (a node group's own ``instanceTypes`` list is immutable, so
+            changing it replaces every group at once). Cluster Autoscaler also sizes a group from
+            one instance type, and on-demand capacity gains nothing from mixing types.
+            Default: ``"m7g.large"``.
         node_min_per_az: Minimum nodes per AZ. Default: 1.
         node_max_per_az: Maximum nodes per AZ. Default: 3.
         node_disk_gb: Root volume size (gp3). Default: 50.
@@ -138,10 +150,10 @@ class EksClusterArgs:
     kms_key_arn: pulumi.Input[str]
     account_id: pulumi.Input[str]
     region: str
-    kubernetes_version: str = "1.33"
+    kubernetes_version: str = "1.35"
     public_access_cidrs: list[str] = field(default_factory=list)
     admin_role_arns: list[str] = field(default_factory=list)
-    node_instance_types: list[str] = field(default_factory=lambda: ["m7g.large"])
+    node_instance_type: str = "m7g.large"
     node_min_per_az: int = 1
     node_max_per_az: int = 3
     node_disk_gb: int = 50
@@ -158,9 +170,12 @@ def _validate(args: EksClusterArgs) -> None:
     for cidr in args.public_access_cidrs:
         if ipaddress.ip_network(cidr).prefixlen == 0:
             raise ValueError(f"public_access_cidrs must not contain {cidr}: the API would be open to all")
-    unknown = [t for t in args.node_instance_types if t not in _GRAVITON]
-    if unknown or not args.node_instance_types:
-        raise ValueError(f"node_instance_types {unknown or '[]'} must be Graviton types of {sorted(_GRAVITON)}")
+    if not _KUBERNETES_VERSION.fullmatch(args.kubernetes_version):
+        raise ValueError(f"kubernetes_version {args.kubernetes_version!r} must be major.minor, e.g. '1.35'")
+    if args.node_instance_type not in _GRAVITON:
+        raise ValueError(
+            f"node_instance_type {args.node_instance_type!r} must be a Graviton type of {sorted(_GRAVITON)}"
+        )
     if not 0 <= args.node_min_per_az <= args.node_max_per_az or args.node_max_per_az < 1:
         raise ValueError(f"need 0 <= node_min_per_az ({args.node_min_per_az}) <= node_max_per_az >= 1")
     if not args.admin_role_arns:
@@ -281,7 +296,8 @@ class EksCluster(pulumi.ComponentResource):
         # The CNI policy sits on the node role, not on a Pod Identity role: aws-node has to hand
         # out pod IPs before any pod (Pod Identity agent clients included) can run, so credentials
         # that depend on a running agent would be a bootstrap cycle, and IRSA would need an OIDC
-        # provider for this one add-on. Pods cannot borrow it: IMDS hop limit 1 keeps them out.
+        # provider for this one add-on. Application pods cannot borrow the role: their
+        # NetworkPolicies (components/workload.py) allow no egress to IMDS.
         policies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy"]
         attachments: list[pulumi.Resource] = [
             aws.iam.RolePolicyAttachment(
@@ -326,7 +342,8 @@ class EksCluster(pulumi.ComponentResource):
             access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False},
             # vpc-cni, kube-proxy and CoreDNS come as managed add-ons below instead.
             bootstrap_self_managed_addons=False,
-            # STANDARD avoids the extended-support surcharge: upgrades stay on our schedule.
+            # STANDARD avoids the extended-support surcharge, but EKS then upgrades a cluster whose
+            # version leaves standard support: kubernetes_version must move on before that date.
             upgrade_policy={"support_type": "STANDARD"},
             zonal_shift_config={"enabled": True},
             deletion_protection=True,
@@ -341,22 +358,34 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-nodes-lt",
             name=f"{args.cluster_name}-nodes",
             update_default_version=True,
-            # Pods get AWS credentials from Pod Identity, so IMDS is for the node only: IMDSv2 and
-            # one hop, which a pod's extra network hop cannot reach.
+            # Here rather than on the node groups, so a type change is a rolling update (see Args).
+            instance_type=args.node_instance_type,
+            # IMDSv2 only. Hop limit 2 (checkov CKV_AWS_341 wants 1) because the CloudWatch agent
+            # and Fluent Bit of the Container Insights add-on read instance metadata from pods, and
+            # AWS documents 2 for containerised agents. Application pods still cannot reach IMDS:
+            # their NetworkPolicies allow egress only to DNS, the Pod Identity agent
+            # (169.254.170.23:80), the VPC CIDR and TCP 443, never 169.254.169.254:80. Only the
+            # platform's own pods (add-ons, controllers), which run without NetworkPolicies, can.
             metadata_options={
                 "http_endpoint": "enabled",
                 "http_tokens": "required",
-                "http_put_response_hop_limit": 1,
+                "http_put_response_hop_limit": 2,
                 "instance_metadata_tags": "disabled",
             },
             block_device_mappings=[
                 {
                     "device_name": "/dev/xvda",
+                    # Encrypted with the account's default EBS key (AWS-managed aws/ebs unless the
+                    # account sets another), deliberately not the cell's customer-managed key: EC2
+                    # Auto Scaling launches the nodes, so that key's policy would have to name
+                    # AWSServiceRoleForAutoScaling, and KMS refuses a policy naming a role that does
+                    # not exist yet (a fresh account gets it with its first Auto Scaling group).
+                    # Root volumes are ephemeral and hold no application data: images, logs on their
+                    # way to CloudWatch, emptyDir scratch, all gone when the node is replaced.
                     "ebs": {
                         "volume_size": args.node_disk_gb,
                         "volume_type": "gp3",
                         "encrypted": "true",
-                        "kms_key_id": args.kms_key_arn,
                         "delete_on_termination": "true",
                     },
                 }
@@ -377,14 +406,14 @@ class EksCluster(pulumi.ComponentResource):
                 aws.eks.NodeGroup(
                     f"{name}-nodes-{index}",
                     cluster_name=self.cluster.name,
-                    # A prefix, not a name: changing instance types replaces the group, and a fresh
-                    # name lets Pulumi create the new group before draining the old one.
+                    # A prefix, not a name: the few immutable settings left (subnet, AMI type, role)
+                    # replace the group, and a fresh name lets Pulumi create the new one first.
                     node_group_name_prefix=f"{physical}-",
                     node_role_arn=role.arn,
                     subnet_ids=[subnet],
                     ami_type=AMI_TYPE,
                     capacity_type="ON_DEMAND",
-                    instance_types=args.node_instance_types,
+                    # No instance_types: the launch template sets the type, and EKS refuses both.
                     launch_template={"id": template.id, "version": template.latest_version.apply(str)},
                     scaling_config={
                         "min_size": args.node_min_per_az,
@@ -402,6 +431,10 @@ class EksCluster(pulumi.ComponentResource):
                         },
                     ),
                     # Cluster Autoscaler owns the desired size; re-applying ours would undo scaling.
+                    # Hence raising node_min_per_az above a group's current desired size fails (EKS
+                    # refuses min > desired): first raise it by hand, e.g. `aws eks
+                    # update-nodegroup-config --cluster-name C --nodegroup-name G --scaling-config
+                    # desiredSize=N`, then run `pulumi up`.
                     opts=child_opts(self, depends_on=after, ignore_changes=["scalingConfig.desiredSize"]),
                 )
             )

@@ -21,9 +21,11 @@ from components.base import child_opts, merge_tags, stateful_opts
 if TYPE_CHECKING:
     from components.cluster import EksClusterArgs
 
-#: Chart pins. Cluster Autoscaler 9.47.0 ships CA 1.33.0; the image tag is still set from the
-#: cluster version below because CA must match the control plane's minor version.
-CLUSTER_AUTOSCALER_CHART = ("cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "9.47.0")
+#: Chart pins. Cluster Autoscaler chart 9.59.0 ships CA 1.35.0 (its appVersion); the image tag is
+#: still set from the cluster version (``autoscaler_image_tag``) because CA must run the control
+#: plane's minor version, so a cluster kept on another minor does not get 1.35's autoscaler.
+CLUSTER_AUTOSCALER_CHART = ("cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "9.59.0")
+#: Chart 1.14.0 is controller v2.14.0, which upstream supports on Kubernetes 1.22 and later.
 LOAD_BALANCER_CONTROLLER_CHART = ("aws-load-balancer-controller", "https://aws.github.io/eks-charts", "1.14.0")
 CLUSTER_AUTOSCALER_SA = "cluster-autoscaler"
 LOAD_BALANCER_CONTROLLER_SA = "aws-load-balancer-controller"
@@ -51,6 +53,16 @@ def pod_identity_trust_policy(cluster_name: str, namespace: str, service_account
         },
     }
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def autoscaler_image_tag(kubernetes_version: str) -> str:
+    """Cluster Autoscaler image tag for a ``major.minor`` control plane: that minor's ``.0`` release.
+
+    CA is released per Kubernetes minor and only supports that minor. The ``.0`` exists for every
+    minor, so any supported ``kubernetes_version`` yields a real image; later patches (1.35.2 at
+    the time of writing) are bug fixes to adopt deliberately, by changing this function.
+    """
+    return f"v{kubernetes_version}.0"
 
 
 def cluster_autoscaler_policy(cluster_name: str, region: str, account_id: str) -> dict:
@@ -215,6 +227,7 @@ def load_balancer_controller_policy(region: str, account_id: str) -> dict:
                     "elasticloadbalancing:AddListenerCertificates",
                     "elasticloadbalancing:RemoveListenerCertificates",
                     "elasticloadbalancing:ModifyRule",
+                    "elasticloadbalancing:SetRulePriorities",
                 ],
                 "*",
             ),
@@ -377,7 +390,7 @@ def _controller_specs(args: EksClusterArgs) -> list[tuple[str, str, tuple[str, s
         "cloudProvider": "aws",
         "autoDiscovery": {"clusterName": args.cluster_name},
         "awsRegion": args.region,
-        "image": {"tag": f"v{args.kubernetes_version}.0"},
+        "image": {"tag": autoscaler_image_tag(args.kubernetes_version)},
         "rbac": {"serviceAccount": {"create": True, "name": CLUSTER_AUTOSCALER_SA}},
         "extraArgs": {
             "balance-similar-node-groups": True,

@@ -34,30 +34,6 @@ class ServiceGrant:
 CLOUDWATCH_ALARMS_GRANT = ServiceGrant("cloudwatch.amazonaws.com", conditions={})
 
 
-@dataclass(frozen=True)
-class RoleGrant:
-    """Lets a role of the key's own account use the key: ``role_path`` is the part after
-    ``:role/`` (e.g. a service-linked role such as EC2 Auto Scaling's, which must use the key to
-    launch instances with encrypted volumes)."""
-
-    role_path: str
-    actions: tuple[str, ...] = (
-        "kms:Encrypt",
-        "kms:Decrypt",
-        "kms:ReEncrypt*",
-        "kms:GenerateDataKey*",
-        "kms:DescribeKey",
-    )
-
-
-#: EC2 Auto Scaling launches EKS nodes; with a customer-managed key on their volumes its
-#: service-linked role needs the key, and a grant it can pass on to EC2 (AWS's documented policy).
-AUTOSCALING_ROLE_GRANTS = (
-    RoleGrant("aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"),
-    RoleGrant("aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling", ("kms:CreateGrant",)),
-)
-
-
 @dataclass
 class KmsKeyArgs:
     """Inputs of :class:`KmsKey`.
@@ -68,8 +44,6 @@ class KmsKeyArgs:
         alias: Alias name without the ``alias/`` prefix. Required: operators find keys by alias.
         description: Shown in the console. Default: empty.
         service_grants: Service principals allowed to use the key. Default: none.
-        role_grants: Roles of the account allowed to use the key beyond what IAM grants (the
-            service-linked roles that cannot carry our IAM policies). Default: none.
         deletion_window_days: Waiting period before a scheduled deletion. Default: 30 (the
             maximum), so a mistaken delete can still be cancelled.
         tags: Extra tags. Default: none.
@@ -79,7 +53,6 @@ class KmsKeyArgs:
     alias: str
     description: str = ""
     service_grants: list[ServiceGrant] = field(default_factory=list)
-    role_grants: list[RoleGrant] = field(default_factory=list)
     deletion_window_days: int = 30
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -93,7 +66,7 @@ def logs_grant(region: str) -> ServiceGrant:
     )
 
 
-def key_policy(account_id: str, grants: list[ServiceGrant], role_grants: list[RoleGrant] | None = None) -> str:
+def key_policy(account_id: str, grants: list[ServiceGrant]) -> str:
     """Render the key policy: account root administers, each service gets only its actions."""
     statements: list[dict] = [
         {
@@ -122,18 +95,6 @@ def key_policy(account_id: str, grants: list[ServiceGrant], role_grants: list[Ro
         if conditions:
             statement["Condition"] = conditions
         statements.append(statement)
-    for index, grant in enumerate(role_grants or []):
-        statement = {
-            "Sid": f"AllowRole{index}",
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{account_id}:role/{grant.role_path}"},
-            "Action": list(grant.actions),
-            "Resource": "*",
-        }
-        if grant.actions == ("kms:CreateGrant",):
-            # Only grants for AWS resources (the instances' volumes), never to arbitrary principals.
-            statement["Condition"] = {"Bool": {"kms:GrantIsForAWSResource": "true"}}
-        statements.append(statement)
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
@@ -150,7 +111,7 @@ class KmsKey(pulumi.ComponentResource):
     def __init__(self, name: str, args: KmsKeyArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:security:KmsKey", name, None, opts)
         policy = pulumi.Output.from_input(args.account_id).apply(
-            lambda account: key_policy(account, args.service_grants, args.role_grants)
+            lambda account: key_policy(account, args.service_grants)
         )
         self.key = aws.kms.Key(
             f"{name}-key",

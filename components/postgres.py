@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.base import child_opts, merge_tags, stateful_opts
+from components.base import YEAR_LOG_RETENTION_DAYS, child_opts, merge_tags, stateful_opts
 
 PORT = 5432
 LOG_EXPORTS = ("postgresql", "upgrade")
@@ -18,6 +18,12 @@ CA_CERT = "rds-ca-rsa2048-g1"
 _MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 #: Enhanced-monitoring granularities RDS accepts (0, which disables it, is deliberately absent).
 MONITORING_INTERVALS = frozenset({1, 5, 10, 15, 30, 60})
+#: Range RDS for PostgreSQL accepts for the ``max_connections`` parameter.
+MAX_CONNECTIONS_RANGE = range(6, 8388608)
+#: Creating or resizing a large instance, storage optimisation and building a cross-region replica
+#: routinely outlast the provider's 40/80/60-minute defaults; a timed-out apply leaves the state
+#: behind AWS and the next ``up`` fights an instance that is still modifying.
+DB_TIMEOUTS = pulumi.CustomTimeouts(create="4h", update="4h", delete="2h")
 _OUTPUTS = (
     "instance",
     "identifier",
@@ -89,8 +95,31 @@ def validate_identifier(identifier: str, max_length: int) -> None:
         )
 
 
-def parameters(slow_query_ms: int) -> list[dict[str, str]]:
-    """DB parameters: TLS only, slow-query/connection/lock/DDL logging, pg_stat_statements."""
+def validate_max_connections(value: int | None) -> None:
+    """Raise ValueError unless ``value`` is None (RDS's memory-derived default) or in RDS's range."""
+    if value is not None and value not in MAX_CONNECTIONS_RANGE:
+        raise ValueError(
+            f"max_connections {value} must be {MAX_CONNECTIONS_RANGE.start}..{MAX_CONNECTIONS_RANGE.stop - 1}"
+        )
+
+
+def validate_log_retention(days: int) -> None:
+    """Raise ValueError unless CloudWatch accepts ``days`` and it keeps at least a year of logs."""
+    if days not in YEAR_LOG_RETENTION_DAYS:
+        raise ValueError(f"log_retention_days {days} must be one of {sorted(YEAR_LOG_RETENTION_DAYS)}")
+
+
+def log_group_name(identifier: str, log_type: str) -> str:
+    """Name of the log group RDS exports ``log_type`` of instance ``identifier`` to."""
+    return f"/aws/rds/instance/{identifier}/{log_type}"
+
+
+def parameters(slow_query_ms: int, max_connections: int | None = None) -> list[dict[str, str]]:
+    """DB parameters: TLS only, slow-query/connection/lock/DDL logging, pg_stat_statements.
+
+    ``max_connections`` pins the connection limit (static: applied at the next reboot); None leaves
+    RDS's default, which derives from the instance class memory.
+    """
     dynamic = {
         "rds.force_ssl": "1",
         "log_min_duration_statement": str(slow_query_ms),
@@ -104,6 +133,10 @@ def parameters(slow_query_ms: int) -> list[dict[str, str]]:
     settings.append(
         {"name": "shared_preload_libraries", "value": "pg_stat_statements", "apply_method": "pending-reboot"}
     )
+    if max_connections is not None:
+        # Pinned rather than memory-derived so a hot standby smaller than its primary still starts:
+        # PostgreSQL refuses to replay WAL when the standby's limit is below the primary's.
+        settings.append({"name": "max_connections", "value": str(max_connections), "apply_method": "pending-reboot"})
     return settings
 
 
@@ -156,6 +189,33 @@ def client_ingress(
     ]
 
 
+def exported_log_groups(
+    name: str,
+    identifier: str,
+    kms_key_arn: pulumi.Input[str],
+    retention_days: int,
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+) -> list[aws.cloudwatch.LogGroup]:
+    """The log groups instance ``identifier`` exports :data:`LOG_EXPORTS` to, made before RDS makes them.
+
+    Left to itself RDS creates them never expiring and encrypted with no key of ours; when they
+    exist, it writes into them. The instance must depend on them. ``kms_key_arn``'s policy must
+    grant ``logs.<region>.amazonaws.com``.
+    """
+    return [
+        aws.cloudwatch.LogGroup(
+            f"{name}-log-{log_type}",
+            name=log_group_name(identifier, log_type),
+            kms_key_id=kms_key_arn,
+            retention_in_days=retention_days,
+            tags=merge_tags(log_group_name(identifier, log_type), tags),
+            opts=child_opts(parent),
+        )
+        for log_type in LOG_EXPORTS
+    ]
+
+
 @dataclass
 class PostgresArgs:
     """Inputs of :class:`Postgres`.
@@ -167,8 +227,10 @@ class PostgresArgs:
         vpc_id: VPC of the database.
         subnet_ids: Isolated data subnets for the DB subnet group.
         proxy_subnet_ids: Private subnets for the RDS Proxy.
-        client_cidr_blocks: Subnets allowed to connect on 5432 (the app subnets); never 0.0.0.0/0.
-        kms_key_arn: Customer-managed key for storage, Performance Insights and the master secret.
+        client_cidr_blocks: Subnets allowed to connect to the proxy on 5432 (the app subnets); never
+            0.0.0.0/0. The instance itself admits only the proxy.
+        kms_key_arn: Customer-managed key for storage, Performance Insights, the master secret and
+            the exported-log groups (its policy must grant ``logs.<region>.amazonaws.com``).
         engine_version: PostgreSQL version; minor versions upgrade automatically. Default: ``"16"``.
         instance_class: Default: ``"db.m7g.large"``.
         allocated_storage_gb: Initial gp3 storage. Default: 100.
@@ -184,6 +246,13 @@ class PostgresArgs:
         proxy_max_connections_percent: Share of max_connections the proxy may open. Default: 90.
         proxy_max_idle_connections_percent: Share it may keep idle. Default: 50.
         proxy_idle_client_timeout_seconds: Idle client connections are closed after. Default: 1800.
+        max_connections: Pins the ``max_connections`` parameter (applied at the next reboot). Default:
+            None, RDS's memory-derived value. Pass the same value here and to every replica of this
+            primary (e.g. :func:`max_connections` of the primary's class): a hot standby stops with
+            "incompatible-parameters" when its limit is below the primary's, and RDS's default
+            shrinks with the class. When raising it, reboot the replicas before the primary.
+        log_retention_days: Retention of the exported PostgreSQL/upgrade logs, a CloudWatch value of
+            at least 365. Default: 365.
         tags: Extra tags. Default: none.
     """
 
@@ -209,6 +278,8 @@ class PostgresArgs:
     proxy_max_connections_percent: int = 90
     proxy_max_idle_connections_percent: int = 50
     proxy_idle_client_timeout_seconds: int = 1800
+    max_connections: int | None = None
+    log_retention_days: int = 365
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -216,6 +287,8 @@ class PostgresArgs:
         validate_identifier(self.identifier, 50)
         validate_client_cidrs(self.client_cidr_blocks)
         parameter_family(self.engine_version)
+        validate_max_connections(self.max_connections)
+        validate_log_retention(self.log_retention_days)
         if not 1 <= self.backup_retention_days <= 35:
             raise ValueError(f"backup_retention_days {self.backup_retention_days} must be 1..35")
         if self.monitoring_interval_seconds not in MONITORING_INTERVALS:
@@ -254,7 +327,7 @@ class Postgres(pulumi.ComponentResource):
             name=f"{args.identifier}-{family}",
             family=family,
             description=f"TLS-only, logged settings of {args.identifier}",
-            parameters=parameters(args.slow_query_ms),
+            parameters=parameters(args.slow_query_ms, args.max_connections),
             tags=merge_tags(f"{args.identifier}-{family}", tags),
             opts=child_opts(self),
         )
@@ -271,6 +344,7 @@ class Postgres(pulumi.ComponentResource):
             policy_arn=_MONITORING_POLICY,
             opts=child_opts(self),
         )
+        log_groups = exported_log_groups(name, args.identifier, args.kms_key_arn, args.log_retention_days, tags, self)
         self.instance = aws.rds.Instance(
             f"{name}-instance",
             identifier=args.identifier,
@@ -312,8 +386,9 @@ class Postgres(pulumi.ComponentResource):
             auto_minor_version_upgrade=True,
             apply_immediately=False,
             tags=merge_tags(args.identifier, tags),
-            # RDS rejects a monitoring role that does not yet carry its policy.
-            opts=stateful_opts(self, depends_on=[monitoring_policy]),
+            # RDS rejects a monitoring role that does not yet carry its policy, and creates its own
+            # log groups unless ours already exist.
+            opts=stateful_opts(self, depends_on=[monitoring_policy, *log_groups], custom_timeouts=DB_TIMEOUTS),
         )
         self.master_secret_arn = self.instance.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
         proxy = self._create_proxy(name, args, proxy_sg)
@@ -335,10 +410,12 @@ class Postgres(pulumi.ComponentResource):
     ) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
         # Neither group gets inline rules, so the provider strips AWS's default allow-all egress: the
         # database needs none (backups, monitoring and replication run on the service's network).
+        # Clients reach the instance only through the proxy, which enforces TLS and IAM sign-in.
+        # A group's description is immutable in AWS: changing one replaces the group.
         db_sg = aws.ec2.SecurityGroup(
             f"{name}-instance-sg",
             name=args.identifier,
-            description="PostgreSQL: 5432 from the RDS Proxy and the client subnets only",
+            description="PostgreSQL: 5432 from the RDS Proxy only",
             vpc_id=args.vpc_id,
             tags=merge_tags(args.identifier, args.tags),
             opts=child_opts(self),
@@ -346,7 +423,7 @@ class Postgres(pulumi.ComponentResource):
         proxy_sg = aws.ec2.SecurityGroup(
             f"{name}-proxy-sg",
             name=f"{args.identifier}-proxy",
-            description="RDS Proxy: 5432 from the client subnets, out to the database only",
+            description="RDS Proxy: 5432 from the client subnets; out to the database and HTTPS",
             vpc_id=args.vpc_id,
             tags=merge_tags(f"{args.identifier}-proxy", args.tags),
             opts=child_opts(self),
@@ -370,7 +447,20 @@ class Postgres(pulumi.ComponentResource):
             opts=child_opts(self),
             **port,
         )
-        client_ingress(f"{name}-instance", args.identifier, db_sg.id, args.client_cidr_blocks, args.tags, self)
+        # The proxy fetches the master secret from Secrets Manager's public regional endpoint, reached
+        # through the NAT gateways (no interface endpoint exists in the VPC yet); without this the
+        # target stays unavailable. Port 443 only, so checkov's open-egress rule is a knowing deviation.
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-proxy-to-https",
+            security_group_id=proxy_sg.id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4="0.0.0.0/0",
+            description="RDS Proxy to Secrets Manager over HTTPS",
+            tags=merge_tags(f"{args.identifier}-proxy-to-https", args.tags),
+            opts=child_opts(self),
+        )
         client_ingress(
             f"{name}-proxy", f"{args.identifier}-proxy", proxy_sg.id, args.client_cidr_blocks, args.tags, self
         )

@@ -10,20 +10,21 @@ import pulumi_aws as aws
 from components.base import child_opts, merge_tags, stateful_opts
 from components.postgres import (
     CA_CERT,
+    DB_TIMEOUTS,
     LOG_EXPORTS,
     MONITORING_INTERVALS,
     PORT,
     client_ingress,
+    exported_log_groups,
     parameter_family,
     parameters,
     validate_client_cidrs,
     validate_identifier,
+    validate_log_retention,
+    validate_max_connections,
 )
 
 _OUTPUTS = ("replicas", "identifiers", "endpoints", "arns", "security_group_id")
-#: Replicas keep their own automated backups so a promoted replica has point-in-time recovery from
-#: its first minute as a primary (RDS for PostgreSQL supports backups on read replicas).
-REPLICA_BACKUP_RETENTION_DAYS = 7
 
 
 def replica_identifier(identifier_prefix: str, index: int) -> str:
@@ -58,6 +59,13 @@ class PostgresReplicasArgs:
         monitoring_interval_seconds: Enhanced monitoring granularity. Default: 60.
         slow_query_ms: Statements slower than this are logged. Default: 500.
         max_allocated_storage_gb: Storage autoscaling ceiling. Default: 1000.
+        max_connections: Pins ``max_connections`` (applied at the next reboot). Default: None, RDS's
+            memory-derived value. Must equal the primary's ``PostgresArgs.max_connections``: a hot
+            standby whose limit is below its primary's stops with "incompatible-parameters", which
+            RDS's default guarantees for a replica class smaller than the primary's.
+        log_retention_days: Retention of the exported logs, a CloudWatch value of at least 365; the
+            log groups use ``kms_key_arn``, whose policy must grant ``logs.<region>.amazonaws.com``.
+            Default: 365.
         tags: Extra tags. Default: none.
     """
 
@@ -76,12 +84,16 @@ class PostgresReplicasArgs:
     monitoring_interval_seconds: int = 60
     slow_query_ms: int = 500
     max_allocated_storage_gb: int = 1000
+    max_connections: int | None = None
+    log_retention_days: int = 365
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         validate_identifier(self.identifier_prefix, 50)
         validate_client_cidrs(self.client_cidr_blocks)
         parameter_family(self.engine_version)
+        validate_max_connections(self.max_connections)
+        validate_log_retention(self.log_retention_days)
         if self.monitoring_interval_seconds not in MONITORING_INTERVALS:
             raise ValueError(f"monitoring_interval_seconds must be one of {sorted(MONITORING_INTERVALS)}")
         if self.count < 0:
@@ -137,13 +149,16 @@ class PostgresReplicas(pulumi.ComponentResource):
             name=f"{label}-{family}",
             family=family,
             description=f"TLS-only, logged settings of the {args.identifier_prefix} replicas",
-            parameters=parameters(args.slow_query_ms),
+            parameters=parameters(args.slow_query_ms, args.max_connections),
             tags=merge_tags(f"{label}-{family}", args.tags),
             opts=child_opts(self),
         )
         scope = {"ReplicaScope": "cross-region" if args.cross_region else "in-region"}
         for index in range(args.count):
             identifier = replica_identifier(args.identifier_prefix, index)
+            log_groups = exported_log_groups(
+                f"{name}-replica-{index}", identifier, args.kms_key_arn, args.log_retention_days, args.tags, self
+            )
             replica = aws.rds.Instance(
                 f"{name}-replica-{index}",
                 identifier=identifier,
@@ -162,7 +177,8 @@ class PostgresReplicas(pulumi.ComponentResource):
                 parameter_group_name=parameter_group.name,
                 publicly_accessible=False,
                 ca_cert_identifier=CA_CERT,
-                backup_retention_period=REPLICA_BACKUP_RETENTION_DAYS,
+                # No backup_retention_period: RDS for PostgreSQL does not keep automated backups of
+                # read replicas as it does for MySQL; retention is set when a replica is promoted.
                 copy_tags_to_snapshot=True,
                 deletion_protection=True,
                 # A replica's data lives in its source, so a final snapshot would only duplicate the
@@ -177,7 +193,8 @@ class PostgresReplicas(pulumi.ComponentResource):
                 auto_minor_version_upgrade=True,
                 apply_immediately=False,
                 tags=merge_tags(identifier, args.tags, scope),
-                opts=stateful_opts(self),
+                # Unless ours exist first, RDS creates its own log groups: never expiring and without our key.
+                opts=stateful_opts(self, depends_on=log_groups, custom_timeouts=DB_TIMEOUTS),
             )
             self.replicas.append(replica)
         self.security_group_id = security_group.id

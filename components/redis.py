@@ -20,6 +20,10 @@ PORT = 6379
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
 DEFAULT_ENGINE_VERSIONS = {"valkey": "8.0", "redis": "7.1"}
 LOG_TYPES = ("slow-log", "engine-log")
+#: Online resharding and node-type changes of a large cluster copy every slot and can run for hours,
+#: far beyond the provider's defaults; a timed-out apply leaves the state behind a group that is
+#: still modifying, and the next ``up`` fails against it.
+GROUP_TIMEOUTS = pulumi.CustomTimeouts(create="4h", update="4h", delete="2h")
 
 
 def check_replication_group_id(replication_group_id: str) -> str:
@@ -309,6 +313,6 @@ class Redis(pulumi.ComponentResource):
                 for log_type, log_group in zip(LOG_TYPES, self.log_groups, strict=True)
             ],
             tags=merge_tags(group_id, args.tags),
-            opts=stateful_opts(self),
+            opts=stateful_opts(self, custom_timeouts=GROUP_TIMEOUTS),
             **topology,
         )

@@ -16,18 +16,27 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.kms import AUTOSCALING_ROLE_GRANTS, CLOUDWATCH_ALARMS_GRANT, KmsKey, KmsKeyArgs, logs_grant
+from components.kms import CLOUDWATCH_ALARMS_GRANT, KmsKey, KmsKeyArgs, logs_grant
 from components.monitoring import DbTarget, Monitoring, MonitoringArgs
-from components.network import Network, NetworkArgs
+from components.network import Network, NetworkArgs, subnet_layout
 from components.postgres import Postgres, PostgresArgs, max_connections
 from components.postgres_replicas import PostgresReplicas, PostgresReplicasArgs, replica_identifier
 from components.queues import Queues, QueuesArgs, QueueSpec
 from components.redis import Redis, RedisArgs
 from infra.alerts import alarm_thresholds
-from infra.compute import API_NAMESPACE, WORKER_NAMESPACE, CellServices, create_compute, workload_role_arn
+from infra.compute import CellServices, create_compute
 from infra.config import RegionConfig, StackConfig
 from infra.edge import EdgeLayer
 from infra.naming import Names
+
+
+def writer_connections(config: StackConfig) -> int:
+    """``max_connections`` for the primary and every replica: the primary class's default.
+
+    A PostgreSQL hot standby refuses to run with fewer connections than its primary, and RDS's
+    default derives from instance memory, so smaller replica classes get the primary's value.
+    """
+    return max_connections(config.database.instance_class)
 
 
 def _nat_strategy(config: StackConfig, cell: RegionConfig) -> str:
@@ -47,7 +56,7 @@ class RegionalCell(pulumi.ComponentResource):
         cell: RegionConfig,
         account_id: pulumi.Input[str],
         edge: EdgeLayer,
-        primary_db: Postgres | None = None,
+        primary: RegionalCell | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("platform:stack:Cell", name, None, opts)
@@ -65,7 +74,6 @@ class RegionalCell(pulumi.ComponentResource):
                 alias=base,
                 description=f"Data, logs and alerts of {base}",
                 service_grants=[logs_grant(cell.region), CLOUDWATCH_ALARMS_GRANT],
-                role_grants=list(AUTOSCALING_ROLE_GRANTS),
                 tags=tags,
             ),
             opts=child,
@@ -85,15 +93,18 @@ class RegionalCell(pulumi.ComponentResource):
         )
         # Apps run in the private subnets; only they may reach the data stores.
         clients = list(self.network.layout.private)
-        self.database = self._create_primary(name, config, cell, clients, tags) if primary_db is None else None
-        source = primary_db or self.database
+        self.database = self._create_primary(name, config, cell, clients, tags) if primary is None else None
+        source = primary.database if primary is not None else self.database
+        # The writer's secret and IAM login live with the primary: its key and region.
+        self.writer_key_arn = primary.key.arn if primary is not None else self.key.arn
+        self.writer_region = primary.region if primary is not None else cell.region
         self.replicas = PostgresReplicas(
             f"{name}-db-replicas",
             PostgresReplicasArgs(
                 identifier_prefix=names.replicas(cell.region),
                 count=cell.read_replicas,
                 source_db_arn=source.arn,
-                cross_region=primary_db is not None,
+                cross_region=primary is not None,
                 instance_class=config.database.replica_class,
                 engine_version=config.database.engine_version,
                 kms_key_arn=self.key.arn,
@@ -105,13 +116,15 @@ class RegionalCell(pulumi.ComponentResource):
                 monitoring_interval_seconds=config.database.monitoring_interval_seconds,
                 slow_query_ms=config.database.slow_query_ms,
                 max_allocated_storage_gb=config.database.max_allocated_storage_gb,
+                max_connections=writer_connections(config),
+                log_retention_days=config.monitoring.log_retention_days,
                 tags=tags,
             ),
             opts=child,
         )
         self.cache = self._create_cache(name, config, cell, clients, tags) if self.serving else None
         self.queues = self._create_queues(name, config, base, account_id, tags) if self.serving else None
-        writer = primary_db or self.database
+        writer = source
         self.cluster, self.workloads = None, []
         if self.serving:
             services = self._services(config, cell, writer, edge)
@@ -143,6 +156,8 @@ class RegionalCell(pulumi.ComponentResource):
             private_subnet_ids=list(self.network.private_subnet_ids),
             vpc_id=self.network.vpc_id,
             key_arn=self.key.arn,
+            writer_key_arn=self.writer_key_arn,
+            writer_region=self.writer_region,
             config=app_config,
             secret_arns={"DB_CREDENTIALS": writer.master_secret_arn, "CACHE_AUTH": self.cache.auth_secret_arn},
             queue_arns=dict(self.queues.queue_arns),
@@ -155,6 +170,13 @@ class RegionalCell(pulumi.ComponentResource):
         self, name: str, config: StackConfig, cell: RegionConfig, clients: list[str], tags: dict[str, str]
     ) -> Postgres:
         db = config.database
+        # Active regions' apps write through this proxy over their VPC peering (see program.py).
+        clients = clients + [
+            cidr
+            for other in config.regions
+            if other.role == "active"
+            for cidr in subnet_layout(other.cidr, len(other.zones)).private
+        ]
         return Postgres(
             f"{name}-db",
             PostgresArgs(
@@ -178,6 +200,8 @@ class RegionalCell(pulumi.ComponentResource):
                 proxy_max_connections_percent=db.proxy.max_connections_percent,
                 proxy_max_idle_connections_percent=db.proxy.max_idle_connections_percent,
                 proxy_idle_client_timeout_seconds=db.proxy.idle_client_timeout_seconds,
+                max_connections=writer_connections(config),
+                log_retention_days=config.monitoring.log_retention_days,
                 tags=tags,
             ),
             opts=pulumi.ResourceOptions(parent=self),
@@ -221,11 +245,6 @@ class RegionalCell(pulumi.ComponentResource):
             )
             for q in config.queues
         ]
-        # Only the cell's own apps: the api produces, the worker consumes (and may enqueue follow-ups).
-        api, worker = (
-            pulumi.Output.from_input(account_id).apply(lambda account, ns=ns: workload_role_arn(account, base, ns, ns))
-            for ns in (API_NAMESPACE, WORKER_NAMESPACE)
-        )
         return Queues(
             f"{name}-queues",
             QueuesArgs(
@@ -233,8 +252,9 @@ class RegionalCell(pulumi.ComponentResource):
                 queues=specs,
                 account_id=account_id,
                 kms_key_arn=self.key.arn,
-                producer_role_arns=[api, worker],
-                consumer_role_arns=[worker],
+                # No role principals: the Pod Identity roles are created later in the same update, and
+                # SQS rejects a policy naming a role that does not exist yet. The apps' own IAM policies
+                # grant access; the queue policy keeps its TLS-only and same-account-only denials.
                 tags=tags,
             ),
             opts=pulumi.ResourceOptions(parent=self),
@@ -253,20 +273,17 @@ class RegionalCell(pulumi.ComponentResource):
         targets = []
         if self.database is not None:
             targets.append(
-                DbTarget(
-                    Names(config.name).primary_db(), max_connections(db.instance_class), db.allocated_storage_gb, False
-                )
+                DbTarget(Names(config.name).primary_db(), writer_connections(config), db.allocated_storage_gb, False)
             )
         targets += [
             DbTarget(
                 replica_identifier(Names(config.name).replicas(cell.region), index),
-                max_connections(db.replica_class),
+                writer_connections(config),
                 db.allocated_storage_gb,
                 True,
             )
             for index in range(cell.read_replicas)
         ]
-        env_logs = f"/platform/{config.name}/{name}"
         return Monitoring(
             f"{name}-monitoring",
             MonitoringArgs(
@@ -279,7 +296,6 @@ class RegionalCell(pulumi.ComponentResource):
                 cache_nodes=list(self.cache.member_cluster_ids) if self.cache else [],
                 queues=sorted(self.queues.queue_names.values()) if self.queues else [],
                 dead_letter_queues=sorted(self.queues.dlq_names.values()) if self.queues else [],
-                app_log_groups=[f"{env_logs}/api", f"{env_logs}/worker"] if self.serving else [],
                 log_retention_days=config.monitoring.log_retention_days,
                 dashboard=config.monitoring.dashboard,
                 tags=tags,

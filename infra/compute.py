@@ -24,15 +24,6 @@ API_NAMESPACE = "api"
 WORKER_NAMESPACE = "worker"
 
 
-def workload_role_arn(account_id: str, cluster_name: str, namespace: str, app: str) -> str:
-    """The ARN of an app's Pod Identity role, known before the role exists.
-
-    :class:`~components.workload.Workload` names its role ``{cluster}-{namespace}-{app}``; the
-    queues' resource policies need the ARN while the roles need the queues, so it is derived.
-    """
-    return f"arn:aws:iam::{account_id}:role/{cluster_name}-{namespace}-{app}"
-
-
 @dataclass(frozen=True)
 class AppGrants:
     """What one app may touch; every field is a list of exact ARNs."""
@@ -40,42 +31,47 @@ class AppGrants:
     bucket_arn: str
     bucket_key_arn: str
     secret_arns: Sequence[str]
-    secrets_key_arn: str
+    secrets_key_arns: Sequence[str]
+    queue_key_arn: str
+    region: str
     send_queue_arns: Sequence[str] = ()
     receive_queue_arns: Sequence[str] = ()
     db_user_arn: str = ""
+
+
+def _allow(sid: str, actions: list[str], resources: Sequence[str], condition: dict | None = None) -> dict:
+    statement = {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": sorted(set(resources))}
+    if condition:
+        statement["Condition"] = condition
+    return statement
 
 
 def app_policy(grants: AppGrants) -> str:
     """The IAM policy of an app's Pod Identity role: only the resources it uses.
 
     Objects of the asset bucket (read/write, plus listing the bucket), the asset key for SSE-KMS,
-    its queues (send and/or receive), its secrets and their key (through Secrets Manager only),
-    and an IAM database login through RDS Proxy.
+    its queues (send and/or receive) and their key (through SQS only), its secrets and their keys
+    (through Secrets Manager only), and an IAM database login through RDS Proxy.
     """
+    via_secrets = {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}}
     statements = [
-        {"Sid": "AssetObjects", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-         "Resource": [f"{grants.bucket_arn}/*"]},
-        {"Sid": "AssetListing", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [grants.bucket_arn]},
-        {"Sid": "AssetKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-         "Resource": [grants.bucket_key_arn]},
-        {"Sid": "Secrets", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
-         "Resource": sorted(grants.secret_arns)},
-        {"Sid": "SecretsKey", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [grants.secrets_key_arn],
-         "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}}},
-    ]  # fmt: skip
+        _allow("AssetObjects", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [f"{grants.bucket_arn}/*"]),
+        _allow("AssetListing", ["s3:ListBucket"], [grants.bucket_arn]),
+        _allow("AssetKey", ["kms:Decrypt", "kms:GenerateDataKey"], [grants.bucket_key_arn]),
+        _allow("Secrets", ["secretsmanager:GetSecretValue"], grants.secret_arns),
+        _allow("SecretsKey", ["kms:Decrypt"], grants.secrets_key_arns, via_secrets),
+    ]
+    if grants.send_queue_arns or grants.receive_queue_arns:
+        # The queues use SSE-KMS: sending needs a data key, receiving needs to decrypt it.
+        via_sqs = {"StringEquals": {"kms:ViaService": f"sqs.{grants.region}.amazonaws.com"}}
+        statements.append(_allow("QueueKey", ["kms:GenerateDataKey", "kms:Decrypt"], [grants.queue_key_arn], via_sqs))
     if grants.send_queue_arns:
-        statements.append({"Sid": "SendJobs", "Effect": "Allow",
-                           "Action": ["sqs:SendMessage", "sqs:GetQueueAttributes"],
-                           "Resource": sorted(grants.send_queue_arns)})  # fmt: skip
+        statements.append(_allow("SendJobs", ["sqs:SendMessage", "sqs:GetQueueAttributes"], grants.send_queue_arns))
     if grants.receive_queue_arns:
-        statements.append({"Sid": "ReceiveJobs", "Effect": "Allow",
-                           "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
-                                      "sqs:GetQueueAttributes"],
-                           "Resource": sorted(grants.receive_queue_arns)})  # fmt: skip
+        receive = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+        statements.append(_allow("ReceiveJobs", receive, grants.receive_queue_arns))
     if grants.db_user_arn:
-        statements.append({"Sid": "DatabaseLogin", "Effect": "Allow", "Action": ["rds-db:connect"],
-                           "Resource": [grants.db_user_arn]})  # fmt: skip
+        statements.append(_allow("DatabaseLogin", ["rds-db:connect"], [grants.db_user_arn]))
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
@@ -95,6 +91,8 @@ class CellServices:
     private_subnet_ids: list[pulumi.Input[str]]
     vpc_id: pulumi.Input[str]
     key_arn: pulumi.Input[str]
+    writer_key_arn: pulumi.Input[str]
+    writer_region: str
     config: dict[str, pulumi.Input[str]]
     secret_arns: dict[str, pulumi.Input[str]]
     queue_arns: dict[str, pulumi.Input[str]]
@@ -130,7 +128,7 @@ def create_compute(
             kubernetes_version=cluster_config.kubernetes_version,
             public_access_cidrs=list(cluster_config.public_access_cidrs),
             admin_role_arns=list(cluster_config.admin_role_arns),
-            node_instance_types=list(cluster_config.nodes.instance_types),
+            node_instance_type=cluster_config.nodes.instance_type,
             node_min_per_az=cluster_config.nodes.min_per_az,
             node_max_per_az=cluster_config.nodes.max_per_az,
             node_disk_gb=cluster_config.nodes.disk_gb,
@@ -181,27 +179,33 @@ def create_compute(
             ),
             opts=opts,
         )
-    policy = pulumi.Output.all(
-        account_id,
-        services.bucket_arn,
-        services.bucket_key_arn,
-        services.key_arn,
-        pulumi.Output.all(*services.secret_arns.values()),
-        pulumi.Output.all(*queue_arns),
-        pulumi.Output.from_input(services.queue_arns[apps.worker.queue]),
+    resolved = pulumi.Output.all(
+        account=account_id,
+        bucket=services.bucket_arn,
+        bucket_key=services.bucket_key_arn,
+        cell_key=services.key_arn,
+        writer_key=services.writer_key_arn,
+        secrets=pulumi.Output.all(*services.secret_arns.values()),
+        queues=pulumi.Output.all(*queue_arns),
+        jobs=pulumi.Output.from_input(services.queue_arns[apps.worker.queue]),
     )
-    api_policy = policy.apply(
-        lambda v: app_policy(
-            AppGrants(v[1], v[2], v[4], v[3], send_queue_arns=v[5],
-                      db_user_arn=db_user_arn(cell.region, v[0], config.database.master_username))
+
+    def grants(v: dict, receive: bool) -> AppGrants:
+        return AppGrants(
+            bucket_arn=v["bucket"],
+            bucket_key_arn=v["bucket_key"],
+            secret_arns=v["secrets"],
+            # The cache secret is under the cell's key, the writer's secret under the primary's.
+            secrets_key_arns=[v["cell_key"], v["writer_key"]],
+            queue_key_arn=v["cell_key"],
+            region=cell.region,
+            send_queue_arns=v["queues"],
+            receive_queue_arns=[v["jobs"]] if receive else [],
+            db_user_arn=db_user_arn(services.writer_region, v["account"], config.database.master_username),
         )
-    )  # fmt: skip
-    worker_policy = policy.apply(
-        lambda v: app_policy(
-            AppGrants(v[1], v[2], v[4], v[3], send_queue_arns=v[5], receive_queue_arns=[v[6]],
-                      db_user_arn=db_user_arn(cell.region, v[0], config.database.master_username))
-        )
-    )  # fmt: skip
+
+    api_policy = resolved.apply(lambda v: app_policy(grants(v, receive=False)))
+    worker_policy = resolved.apply(lambda v: app_policy(grants(v, receive=True)))
     app_config = dict(services.config)
     if config.monitoring.tracing:
         app_config["OTEL_EXPORTER_OTLP_ENDPOINT"] = observability.otel_endpoint

@@ -90,7 +90,8 @@ class RegionConfig(_Model):
             network = ipaddress.IPv4Network(value)
         except ValueError as error:
             raise ValueError(f"must be an IPv4 network in CIDR notation ({error})") from None
-        if not network.is_private or not 16 <= network.prefixlen <= 20:
+        rfc1918 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+        if not any(network.subnet_of(ipaddress.IPv4Network(r)) for r in rfc1918) or not 16 <= network.prefixlen <= 20:
             raise ValueError("must be a private (RFC 1918) network with a prefix from /16 to /20")
         return str(network)
 
@@ -237,11 +238,10 @@ _IMAGE = r"^[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)+(:[\w][\w.-]{0,127}|@sha256:[0-9a-
 
 class NodeGroupConfig(_Model):
     """EKS managed node groups, one per zone. Defaults: Graviton m7g.large, 1 to 3 nodes per zone,
-    50 GiB encrypted gp3 root volumes."""
+    50 GiB encrypted gp3 root volumes. One instance type: it lives in the launch template, so
+    changing it rolls the nodes in place instead of replacing the node groups."""
 
-    instance_types: Annotated[
-        list[Annotated[str, Field(pattern=r"^[a-z][0-9][a-z]*g\.[a-z0-9]+$")]], Field(min_length=1)
-    ] = ["m7g.large"]
+    instance_type: Annotated[str, Field(pattern=r"^[a-z][0-9][a-z]*g\.[a-z0-9]+$")] = "m7g.large"
     min_per_az: Annotated[int, Field(ge=1, le=100)] = 1
     max_per_az: Annotated[int, Field(ge=1, le=450)] = 3
     disk_gb: Annotated[int, Field(ge=20, le=1000)] = 50
@@ -250,9 +250,9 @@ class NodeGroupConfig(_Model):
 class ClusterConfig(_Model):
     """EKS in every serving region. ``adminRoleArns`` (required) are the IAM roles given cluster
     admin through access entries: the role that runs ``pulumi up`` must be one of them.
-    Defaults: Kubernetes 1.33, private API endpoint (``publicAccessCidrs`` empty)."""
+    Defaults: Kubernetes 1.35, private API endpoint (``publicAccessCidrs`` empty)."""
 
-    kubernetes_version: Annotated[str, Field(pattern=r"^1\.(29|3[0-9])$")] = "1.33"
+    kubernetes_version: Annotated[str, Field(pattern=r"^1\.(3[4-9])$")] = "1.35"
     admin_role_arns: Annotated[list[Annotated[str, Field(pattern=_ROLE_ARN)]], Field(min_length=1)]
     public_access_cidrs: list[str] = []
     nodes: NodeGroupConfig = NodeGroupConfig()

@@ -31,7 +31,8 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:cloudfront/distribution:Distribution": ("priceClass",),
     "aws:wafv2/webAcl:WebAcl": ("name", "scope"),
     "aws:eks/cluster:Cluster": ("name", "version"),
-    "aws:eks/nodeGroup:NodeGroup": ("instanceTypes", "scalingConfig"),
+    "aws:eks/nodeGroup:NodeGroup": ("scalingConfig",),
+    "aws:ec2/launchTemplate:LaunchTemplate": ("instanceType",),
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": ("spec",),
 }
 

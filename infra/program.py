@@ -10,6 +10,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components.peering import VpcPeering, VpcPeeringArgs
 from infra.cell import RegionalCell, regional_provider
 from infra.config import StackConfig, current_config, load_config, region_code
 from infra.edge import EDGE_REGION, EdgeLayer
@@ -34,9 +35,30 @@ def build(config: StackConfig) -> dict[str, object]:
                 cell,
                 account_id,
                 edge,
-                primary_db=cells[0].database if cells else None,
+                primary=cells[0] if cells else None,
                 opts=pulumi.ResourceOptions(provider=providers[cell.region]),
             )
+        )
+    primary = cells[0]
+    for cell, cell_config in zip(cells[1:], config.regions[1:], strict=True):
+        if cell_config.role != "active":
+            continue
+        # Writes from an active region reach the primary's RDS Proxy over a private path.
+        VpcPeering(
+            f"{region_code(cell.region)}-peering",
+            VpcPeeringArgs(
+                name=f"{config.name}-{region_code(cell.region)}-to-{region_code(primary.region)}",
+                requester_vpc_id=cell.network.vpc_id,
+                requester_cidr=cell_config.cidr,
+                requester_route_table_ids=list(cell.network.private_route_table_ids),
+                accepter_vpc_id=primary.network.vpc_id,
+                accepter_cidr=config.primary.cidr,
+                accepter_region=primary.region,
+                accepter_route_table_ids=list(primary.network.private_route_table_ids),
+                accepter_provider=primary_provider,
+                tags={"PlatformEnvironment": config.name, **config.tags},
+            ),
+            opts=pulumi.ResourceOptions(provider=providers[cell.region]),
         )
     exports: dict[str, object] = {
         "environment": config.name,

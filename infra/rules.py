@@ -262,12 +262,12 @@ def _check_capacity(config: StackConfig) -> None:
         raise ConfigError(
             "platform:cluster.nodes.maxPerAz", nodes.max_per_az, f"at least minPerAz ({nodes.min_per_az})"
         )
-    instance_type = nodes.instance_types[0]
+    instance_type = nodes.instance_type
     try:
         # Zones are three per region (checked above); node groups are one per zone.
         capacity = node_capacity(instance_type, nodes.max_per_az * 3)
     except ValueError as error:
-        raise ConfigError("platform:cluster.nodes.instanceTypes[0]", instance_type, str(error)) from None
+        raise ConfigError("platform:cluster.nodes.instanceType", instance_type, str(error)) from None
     api, worker = config.apps.api, config.apps.worker
     reserve_cpu, reserve_memory = platform_reserve(config)
     need_cpu = api.cpu_request_m * api.max_replicas + worker.cpu_request_m * worker.max_replicas + reserve_cpu

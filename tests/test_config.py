@@ -61,7 +61,7 @@ def test_defaults_live_in_the_model():
     assert config.monitoring.log_retention_days == 365
     assert config.primary.zones == ["us-east-1a", "us-east-1b", "us-east-1c"]
     assert [q.name for q in config.queues] == ["jobs"]
-    assert config.cluster.kubernetes_version == "1.33" and config.cluster.nodes.instance_types == ["m7g.large"]
+    assert config.cluster.kubernetes_version == "1.35" and config.cluster.nodes.instance_type == "m7g.large"
     assert (config.apps.api.min_replicas, config.apps.api.max_replicas, config.apps.api.host) == (2, 4, None)
     assert config.apps.worker.scaling == "cpu" and config.monitoring.prometheus is False
 

@@ -35,7 +35,7 @@ _KNOBS = [
     (("apps", "worker", "memoryLimitMib"), st.integers(16, 8192)),
     (("cluster", "nodes", "maxPerAz"), st.integers(1, 12)),
     (("cluster", "nodes", "minPerAz"), st.integers(1, 4)),
-    (("cluster", "nodes", "instanceTypes"), st.sampled_from([["m7g.large"], ["r7g.2xlarge"], ["m6i.large"]])),
+    (("cluster", "nodes", "instanceType"), st.sampled_from(["m7g.large", "r7g.2xlarge", "m6i.large"])),
     (("regions", 0, "cidr"), st.sampled_from(["10.0.0.0/16", "172.16.0.0/18", "192.168.0.0/20", "10.1.0.0/21"])),
     (("assets", "transitionToIaDays"), st.integers(1, 400)),
     (("assets", "wafRateLimit"), st.integers(10, 10**6)),

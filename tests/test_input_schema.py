@@ -96,7 +96,7 @@ def test_misspelled_key_in_a_launch_template_block_is_caught():
     inputs = _first_inputs(LAUNCH_TEMPLATE)
     inputs["blockDeviceMappings"][0]["ebs"]["encryption"] = inputs["blockDeviceMappings"][0]["ebs"].pop("encrypted")
     inputs["metadataOptions"]["httpToken"] = inputs["metadataOptions"].pop("httpTokens")
-    problems = input_problems(LAUNCH_TEMPLATE, inputs)
+    problems = sorted(input_problems(LAUNCH_TEMPLATE, inputs))
     assert len(problems) == 2
     assert problems[0].startswith(f"{LAUNCH_TEMPLATE} blockDeviceMappings[0].ebs: unknown key 'encryption'")
     assert problems[1].startswith(f"{LAUNCH_TEMPLATE} metadataOptions: unknown key 'httpToken'")

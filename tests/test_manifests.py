@@ -1,4 +1,4 @@
-"""The Kubernetes side of a cluster program as manifests: strictly schema-valid for Kubernetes 1.33,
+"""The Kubernetes side of a cluster program as manifests: strictly schema-valid for Kubernetes 1.35,
 compliant with our workload rules, written to disk and read back; and crafted bad objects are caught."""
 
 import copy
@@ -153,8 +153,8 @@ def test_secrets_are_redacted_and_numbers_are_integers(objects):
     assert scaled["spec"]["minReplicaCount"] == 2 and isinstance(scaled["spec"]["minReplicaCount"], int)
 
 
-def test_all_manifests_validate_strictly_for_kubernetes_1_33(objects):
-    assert validate_manifests(objects, "1.33") == []
+def test_all_manifests_validate_strictly_for_kubernetes_1_35(objects):
+    assert validate_manifests(objects, "1.35") == []
     assert custom_resource_kinds(objects) == ["keda.sh/v1alpha1 ScaledObject"]
 
 
@@ -266,7 +266,7 @@ def test_schema_violations_and_unknown_custom_resources_are_reported(objects):
     _find(bad, "Namespace", "api")["metadata"]["labelz"] = {}
     _find(bad, "ScaledObject", "worker")["spec"]["triggers"][0]["metadata"]["queueLength"] = 20
     bad.append({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "api"}})
-    problems = validate_manifests(bad, "1.33")
+    problems = validate_manifests(bad, "1.35")
     assert any(p.startswith("Deployment api/api: spec.template.spec.containers.0.imagePullPolicy") for p in problems)
     assert any(p.startswith("Namespace api: metadata") and "labelz" in p for p in problems)
     assert "ScaledObject worker/worker: spec.triggers[0].metadata values must be strings" in problems

@@ -26,10 +26,11 @@ def _find(objects, kind, namespace):
 
 
 def test_every_manifest_passes_strict_schema_validation_and_workload_rules(phase_plan):
+    version = load_config(stack_config(phase_plan.stack)).cluster.kubernetes_version
     clusters = objects_by_cluster(phase_plan)
     assert clusters, "no cluster in the plan"
     for objects in clusters.values():
-        assert validate_manifests(objects, "1.33") == []
+        assert validate_manifests(objects, version) == []
         assert check_workload_objects(objects) == []
 
 

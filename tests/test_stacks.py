@@ -200,3 +200,20 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path, capsys):
     assert cli_main(["--project-dir", str(tmp_path), "plan", "broken"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: invalid config platform:regions = []") and "\n" not in err
+
+
+@pytest.mark.parametrize(("stack", "peered"), [("phase1", []), ("phase3", []), ("phase4", ["euw1", "usw2"])])
+def test_active_regions_reach_the_writer_over_peering(stack, peered):
+    plan = plan_of(stack)
+    connections = plan.of_type("aws:ec2/vpcPeeringConnection:VpcPeeringConnection")
+    assert sorted(c.name.split("-")[0] for c in connections) == peered
+    for connection in connections:
+        assert connection.inputs["peerRegion"] == "us-east-1"
+    if peered:
+        proxy_rules = [
+            r.inputs["cidrIpv4"]
+            for r in plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+            if r.name.startswith("use1-db-proxy-from-client")
+        ]
+        # The proxy admits the active regions' app subnets (10.20/16, 10.30/16) besides its own.
+        assert {cidr.split(".")[1] for cidr in proxy_rules} == {"10", "20", "30"}

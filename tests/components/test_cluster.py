@@ -21,6 +21,7 @@ from components.cluster import (
     node_capacity,
 )
 from components.cluster_addons import (
+    CLUSTER_AUTOSCALER_CHART,
     cluster_autoscaler_policy,
     load_balancer_controller_policy,
     pod_identity_trust_policy,
@@ -92,7 +93,7 @@ def test_control_plane_is_private_encrypted_fully_logged_and_protected(plan):
         "bootstrapClusterCreatorAdminPermissions": False,
     }
     assert cluster.inputs["upgradePolicy"] == {"supportType": "STANDARD"}
-    assert cluster.inputs["version"] == "1.33"
+    assert cluster.inputs["version"] == "1.35"
     assert cluster.inputs["bootstrapSelfManagedAddons"] is False
     assert cluster.inputs["deletionProtection"] is True
     assert cluster.protect is True
@@ -132,7 +133,11 @@ def test_public_endpoint_only_for_listed_cidrs():
     [
         ({"public_access_cidrs": ["0.0.0.0/0"]}, "open to all"),
         ({"private_subnet_ids": ["subnet-a"]}, "one subnet per availability zone"),
-        ({"node_instance_types": ["m5.large"]}, "Graviton"),
+        ({"node_instance_type": "m5.large"}, "Graviton"),
+        ({"node_instance_type": "m7g"}, "Graviton"),
+        ({"kubernetes_version": "1.35.0"}, "major.minor"),
+        ({"kubernetes_version": "v1.35"}, "major.minor"),
+        ({"kubernetes_version": "1.3"}, "major.minor"),
         ({"node_min_per_az": 4}, "node_min_per_az"),
         ({"log_retention_days": 42}, "retention"),
         ({"cluster_name": "x" * 41}, "1-40"),
@@ -144,23 +149,35 @@ def test_invalid_args_are_refused_before_anything_is_registered(overrides, messa
         EksCluster("eks", _args(**overrides))
 
 
-def test_launch_template_requires_imdsv2_with_one_hop_and_encrypts_the_root_volume(plan):
+def test_launch_template_sets_the_type_requires_imdsv2_and_encrypts_the_root_volume(plan):
     (template,) = plan.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert template.inputs["instanceType"] == "m7g.large"
+    # Two hops so the Container Insights agents in pods can read instance metadata; tokens still required.
     assert template.inputs["metadataOptions"] == {
         "httpEndpoint": "enabled",
         "httpTokens": "required",
-        "httpPutResponseHopLimit": 1,
+        "httpPutResponseHopLimit": 2,
         "instanceMetadataTags": "disabled",
     }
     (device,) = template.inputs["blockDeviceMappings"]
+    # Encrypted with the AWS-managed EBS key: no customer key, so no Auto Scaling role in its policy.
     assert device["ebs"] == {
         "volumeSize": 50,
         "volumeType": "gp3",
         "encrypted": "true",
-        "kmsKeyId": KEY,
         "deleteOnTermination": "true",
     }
     assert "networkInterfaces" not in template.inputs
+
+
+def test_an_instance_type_change_touches_only_the_launch_template(plan):
+    bigger = run_program(_program(node_instance_type="c7g.2xlarge"))
+    (template,) = bigger.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert template.inputs["instanceType"] == "c7g.2xlarge"
+    # Same node group inputs: EKS rolls the new template version out in place instead of replacing.
+    before = {g.name: g.inputs for g in plan.of_type("aws:eks/nodeGroup:NodeGroup")}
+    after = {g.name: g.inputs for g in bigger.of_type("aws:eks/nodeGroup:NodeGroup")}
+    assert before == after and len(after) == 3
 
 
 def test_one_graviton_node_group_per_az_with_autoscaler_owned_desired_size(plan):
@@ -171,7 +188,7 @@ def test_one_graviton_node_group_per_az_with_autoscaler_owned_desired_size(plan)
     assert all("nodeGroupName" not in g.inputs for g in groups)
     for group in groups:
         assert group.inputs["amiType"] == AMI_TYPE == "AL2023_ARM_64_STANDARD"
-        assert group.inputs["instanceTypes"] == ["m7g.large"]
+        assert "instanceTypes" not in group.inputs
         assert group.inputs["scalingConfig"] == {"minSize": 1, "maxSize": 3, "desiredSize": 1}
         assert group.inputs["updateConfig"] == {"maxUnavailablePercentage": 33}
         assert group.inputs["launchTemplate"] == {"id": "eks-nodes-lt-id", "version": "1"}
@@ -250,13 +267,13 @@ def test_every_kubernetes_resource_uses_the_clusters_provider(plan):
 def test_controllers_are_pinned_charts_started_after_their_pod_identity(plan):
     autoscaler = plan.named("eks-cluster-autoscaler")
     assert autoscaler.inputs["chart"] == "cluster-autoscaler"
-    assert autoscaler.inputs["version"] == "9.47.0"
+    assert autoscaler.inputs["version"] == CLUSTER_AUTOSCALER_CHART[2] == "9.59.0"
     assert autoscaler.inputs["repositoryOpts"] == {"repo": "https://kubernetes.github.io/autoscaler"}
     assert autoscaler.inputs["namespace"] == "kube-system"
     values = autoscaler.inputs["values"]
     assert values["autoDiscovery"] == {"clusterName": "acme-prod-usw2"}
     assert values["awsRegion"] == "us-west-2"
-    assert values["image"] == {"tag": "v1.33.0"}
+    assert values["image"] == {"tag": "v1.35.0"}
     assert values["rbac"]["serviceAccount"]["name"] == "cluster-autoscaler"
     assert values["extraArgs"] == {
         "balance-similar-node-groups": True,
@@ -272,6 +289,12 @@ def test_controllers_are_pinned_charts_started_after_their_pod_identity(plan):
     assert lbc.inputs["values"]["serviceAccount"]["name"] == "aws-load-balancer-controller"
     assert plan.named("eks-aws-lb-controller-identity").urn in lbc.dependencies
     assert {g.urn for g in plan.of_type("aws:eks/nodeGroup:NodeGroup")} <= set(lbc.dependencies)
+
+
+def test_autoscaler_runs_the_control_planes_minor_version():
+    plan = run_program(_program(kubernetes_version="1.34"))
+    assert plan.named("eks-cluster").inputs["version"] == "1.34"
+    assert plan.named("eks-cluster-autoscaler").inputs["values"]["image"] == {"tag": "v1.34.0"}
 
 
 def test_autoscaler_role_can_only_scale_this_clusters_groups(plan):
@@ -305,6 +328,20 @@ def test_load_balancer_controller_policy_mutates_only_what_it_tagged():
             assert statement["Condition"] == {"Null": {"aws:ResourceTag/elbv2.k8s.aws/cluster": "false"}}
     create = next(s for s in statements if "elasticloadbalancing:CreateLoadBalancer" in s["Action"])
     assert create["Condition"] == {"Null": {"aws:RequestTag/elbv2.k8s.aws/cluster": "false"}}
+    # Upstream v2.14 iam_policy.json's last statement, verbatim: the controller reorders rules with
+    # SetRulePriorities when an Ingress's rule order changes.
+    assert statements[-1] == {
+        "Effect": "Allow",
+        "Action": [
+            "elasticloadbalancing:SetWebAcl",
+            "elasticloadbalancing:ModifyListener",
+            "elasticloadbalancing:AddListenerCertificates",
+            "elasticloadbalancing:RemoveListenerCertificates",
+            "elasticloadbalancing:ModifyRule",
+            "elasticloadbalancing:SetRulePriorities",
+        ],
+        "Resource": "*",
+    }
 
 
 def test_outputs_are_concrete(plan):

@@ -62,15 +62,3 @@ def test_policy_scopes_service_grants_to_the_account():
 def test_a_grant_with_no_documented_condition_has_none():
     policy = json.loads(key_policy("111122223333", [ServiceGrant("cloudwatch.amazonaws.com", conditions={})]))
     assert "Condition" not in policy["Statement"][1]
-
-
-def test_role_grants_name_the_accounts_role_and_limit_grants_to_aws_resources():
-    from components.kms import AUTOSCALING_ROLE_GRANTS
-
-    policy = json.loads(key_policy("111122223333", [], list(AUTOSCALING_ROLE_GRANTS)))
-    use, create_grant = policy["Statement"][1:]
-    role = "arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
-    assert use["Principal"] == create_grant["Principal"] == {"AWS": role}
-    assert "Condition" not in use and "kms:CreateGrant" not in use["Action"]
-    assert create_grant["Action"] == ["kms:CreateGrant"]
-    assert create_grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}

@@ -5,7 +5,10 @@ import json
 import pulumi
 import pulumi_aws as aws
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from components.base import YEAR_LOG_RETENTION_DAYS
 from components.postgres import (
     INSTANCE_MEMORY_GIB,
     OS_RESERVED_FRACTION,
@@ -13,6 +16,7 @@ from components.postgres import (
     PostgresArgs,
     max_connections,
     parameter_family,
+    parameters,
     proxy_policy,
 )
 from components.postgres_replicas import PostgresReplicas, PostgresReplicasArgs
@@ -24,6 +28,11 @@ SOURCE = "arn:aws:rds:us-west-2:111122223333:db:acme-prod-db"
 CLIENTS = ["10.0.0.0/18", "10.0.64.0/18"]
 INSTANCE = "aws:rds/instance:Instance"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+#: What the lead wires for phase 3: the primary's default limit, passed to primary and replicas alike.
+PRIMARY_LIMIT = max_connections("db.r7g.2xlarge")
+#: (create, update, delete) the RDS instances must allow for: hours, not the provider's minutes.
+DB_TIMEOUTS = ("4h", "4h", "2h")
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 SECRET = f"arn:aws:secretsmanager:us-west-2:{MOCK_ACCOUNT_ID}:secret:rds!db-instance"
 _UNTAGGABLE = {
@@ -63,15 +72,20 @@ def _replica_args(count: int, **overrides) -> PostgresReplicasArgs:
     return PostgresReplicasArgs(**{**values, **overrides})
 
 
-def _primary_program():
-    provider = aws.Provider("usw2", region="us-west-2")
-    db = Postgres("db", _primary_args(), opts=pulumi.ResourceOptions(provider=provider))
-    for key in ("identifier", "port", "proxy_endpoint", "master_secret_arn", "security_group_id"):
-        pulumi.export(key, getattr(db, key))
+def _record_timeouts(into: dict[str, tuple | None]) -> None:
+    """Note each resource's custom timeouts in ``into`` by logical name (the harness records none)."""
+
+    def record(args: pulumi.ResourceTransformationArgs) -> None:
+        timeouts = args.opts.custom_timeouts
+        into[args.name] = timeouts and (timeouts.create, timeouts.update, timeouts.delete)
+
+    pulumi.runtime.register_stack_transformation(record)
 
 
-def _replicas_program(count: int, region: str = "us-west-2", **overrides):
+def _replicas_program(count: int, region: str = "us-west-2", timeouts: dict | None = None, **overrides):
     def program():
+        if timeouts is not None:
+            _record_timeouts(timeouts)
         provider = aws.Provider("cell", region=region)
         replicas = PostgresReplicas(
             "db", _replica_args(count, **overrides), opts=pulumi.ResourceOptions(provider=provider)
@@ -83,8 +97,24 @@ def _replicas_program(count: int, region: str = "us-west-2", **overrides):
 
 
 @pytest.fixture(scope="module")
-def primary():
-    return run_program(_primary_program)
+def primary_run():
+    timeouts: dict[str, tuple | None] = {}
+
+    def program():
+        _record_timeouts(timeouts)
+        provider = aws.Provider("usw2", region="us-west-2")
+        db = Postgres(
+            "db", _primary_args(max_connections=PRIMARY_LIMIT), opts=pulumi.ResourceOptions(provider=provider)
+        )
+        for key in ("identifier", "port", "proxy_endpoint", "master_secret_arn", "security_group_id"):
+            pulumi.export(key, getattr(db, key))
+
+    return run_program(program), timeouts
+
+
+@pytest.fixture(scope="module")
+def primary(primary_run):
+    return primary_run[0]
 
 
 def test_instance_is_protected_multi_az_encrypted_and_private(primary):
@@ -120,6 +150,12 @@ def test_instance_is_protected_multi_az_encrypted_and_private(primary):
     assert db.inputs["tags"] == {"ManagedBy": "pulumi", "Team": "platform", "Name": "acme-prod-db"}
 
 
+def test_only_the_instance_gets_hours_long_timeouts(primary_run):
+    _, timeouts = primary_run
+    assert timeouts["db-instance"] == DB_TIMEOUTS
+    assert {name for name, value in timeouts.items() if value} == {"db-instance"}
+
+
 def test_insights_are_encrypted_with_the_key_and_monitoring_and_logs_are_on(primary):
     db = primary.named("db-instance")
     assert db.inputs["performanceInsightsEnabled"] is True
@@ -137,6 +173,22 @@ def test_insights_are_encrypted_with_the_key_and_monitoring_and_logs_are_on(prim
     assert attachment.urn in db.dependencies
 
 
+def test_exported_logs_land_in_our_encrypted_retained_groups_made_first(primary):
+    db = primary.named("db-instance")
+    groups = primary.of_type(LOG_GROUP)
+    assert sorted(g.inputs["name"] for g in groups) == [
+        f"/aws/rds/instance/acme-prod-db/{log}" for log in sorted(db.inputs["enabledCloudwatchLogsExports"])
+    ]
+    for group in groups:
+        assert group.name in ("db-log-postgresql", "db-log-upgrade")
+        assert group.inputs["kmsKeyId"] == KEY
+        assert group.inputs["retentionInDays"] == 365
+        assert group.inputs["tags"]["Name"] == group.inputs["name"]
+        # RDS must find the group in place, or it creates its own never-expiring, unkeyed one.
+        assert group.urn in db.dependencies
+        assert group.protect is False
+
+
 def test_parameter_group_forces_tls_and_logs_slow_queries(primary):
     (group,) = primary.of_type("aws:rds/parameterGroup:ParameterGroup")
     assert group.inputs["family"] == "postgres16"
@@ -146,6 +198,23 @@ def test_parameter_group_forces_tls_and_logs_slow_queries(primary):
     for flag in ("log_connections", "log_disconnections", "log_lock_waits"):
         assert settings[flag][0] == "1"
     assert settings["shared_preload_libraries"] == ("pg_stat_statements", "pending-reboot")
+    # Static parameter: only a reboot applies it, and it is the value replicas must match.
+    assert settings["max_connections"] == (str(PRIMARY_LIMIT), "pending-reboot")
+
+
+@given(slow_ms=st.integers(0, 60_000), limit=st.none() | st.integers(6, 8388607))
+def test_max_connections_is_pinned_only_when_given(slow_ms, limit):
+    settings = {p["name"]: p for p in parameters(slow_ms, limit)}
+    assert len(settings) == len(parameters(slow_ms, limit))
+    if limit is None:
+        assert "max_connections" not in settings
+    else:
+        assert settings["max_connections"] == {
+            "name": "max_connections",
+            "value": str(limit),
+            "apply_method": "pending-reboot",
+        }
+    assert settings["rds.force_ssl"]["value"] == "1"
 
 
 def test_proxy_requires_tls_and_iam_and_uses_the_managed_secret(primary):
@@ -180,20 +249,48 @@ def test_proxy_role_reads_exactly_the_secret_and_decrypts_only_via_secrets_manag
     assert policy.urn in primary.named("db-proxy").dependencies
 
 
-def test_security_groups_admit_only_clients_and_the_proxy_on_5432(primary):
-    ingress, egress = primary.of_type(INGRESS), primary.of_type(EGRESS)
-    # db: proxy + 2 clients; proxy: 2 clients.
-    assert len(ingress) == 5
-    for rule in ingress + egress:
-        assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (5432, 5432, "tcp")
-        assert rule.inputs["description"]
-        assert rule.inputs.get("cidrIpv4") in (None, *CLIENTS)
-    from_proxy = primary.named("db-instance-from-proxy").inputs
-    assert from_proxy["securityGroupId"] == "db-instance-sg-id"
-    assert from_proxy["referencedSecurityGroupId"] == "db-proxy-sg-id"
-    (to_db,) = egress
-    assert to_db.inputs["securityGroupId"] == "db-proxy-sg-id"
-    assert to_db.inputs["referencedSecurityGroupId"] == "db-instance-sg-id"
+def _rules_of(plan, rule_type: str, group_id: str) -> list:
+    return [r for r in plan.of_type(rule_type) if r.inputs["securityGroupId"] == group_id]
+
+
+def test_the_instance_admits_only_the_proxy_so_clients_cannot_bypass_tls_and_iam(primary):
+    (from_proxy,) = _rules_of(primary, INGRESS, "db-instance-sg-id")
+    assert from_proxy.name == "db-instance-from-proxy"
+    assert from_proxy.inputs["referencedSecurityGroupId"] == "db-proxy-sg-id"
+    assert "cidrIpv4" not in from_proxy.inputs
+    assert (from_proxy.inputs["fromPort"], from_proxy.inputs["toPort"], from_proxy.inputs["ipProtocol"]) == (
+        5432,
+        5432,
+        "tcp",
+    )
+    assert primary.named("db-instance").inputs["vpcSecurityGroupIds"] == ["db-instance-sg-id"]
+    assert not _rules_of(primary, EGRESS, "db-instance-sg-id")
+
+
+def test_the_proxy_admits_the_clients_and_reaches_only_the_instance_and_https(primary):
+    ingress = _rules_of(primary, INGRESS, "db-proxy-sg-id")
+    assert sorted(r.inputs["cidrIpv4"] for r in ingress) == sorted(CLIENTS)
+    assert all((r.inputs["fromPort"], r.inputs["toPort"]) == (5432, 5432) for r in ingress)
+    egress = {r.name: r.inputs for r in _rules_of(primary, EGRESS, "db-proxy-sg-id")}
+    assert set(egress) == {"db-proxy-to-instance", "db-proxy-to-https"}
+    to_db = egress["db-proxy-to-instance"]
+    assert (to_db["referencedSecurityGroupId"], to_db["fromPort"], to_db["toPort"]) == ("db-instance-sg-id", 5432, 5432)
+    # Secrets Manager's public endpoint, via NAT: the only rule that names the internet, and only on 443.
+    https = egress["db-proxy-to-https"]
+    assert (https["cidrIpv4"], https["ipProtocol"], https["fromPort"], https["toPort"]) == (
+        "0.0.0.0/0",
+        "tcp",
+        443,
+        443,
+    )
+    assert "Secrets Manager" in https["description"]
+
+
+def test_security_group_rules_are_described_and_no_group_has_inline_rules(primary):
+    rules = primary.of_type(INGRESS) + primary.of_type(EGRESS)
+    assert len(rules) == 1 + len(CLIENTS) + 2
+    assert all(rule.inputs["description"] for rule in rules)
+    assert all(r.inputs.get("cidrIpv4") != "0.0.0.0/0" for r in primary.of_type(INGRESS))
     for group in primary.of_type("aws:ec2/securityGroup:SecurityGroup"):
         assert "ingress" not in group.inputs and "egress" not in group.inputs
 
@@ -230,11 +327,21 @@ def test_outputs_point_at_the_proxy_and_the_managed_secret(primary):
         {"engine_version": "9.6"},
         {"max_allocated_storage_gb": 100},
         {"proxy_max_idle_connections_percent": 95},
+        {"max_connections": 5},
+        {"log_retention_days": 30},
+        {"log_retention_days": 0},
+        {"log_retention_days": 366},
     ],
 )
 def test_unsafe_or_invalid_primary_args_are_refused(overrides):
     with pytest.raises(ValueError):
         _primary_args(**overrides)
+
+
+@pytest.mark.parametrize("days", sorted(YEAR_LOG_RETENTION_DAYS))
+def test_every_year_long_cloudwatch_retention_is_accepted(days):
+    assert _primary_args(log_retention_days=days).log_retention_days == days
+    assert _replica_args(1, log_retention_days=days).log_retention_days == days
 
 
 def test_parameter_family_uses_the_major_version():
@@ -274,6 +381,9 @@ def test_no_replicas_create_nothing_and_outputs_stay_defined():
 
 def test_replica_names_are_stable_as_the_count_grows():
     one, three = _replicas_program(1), _replicas_program(3)
+    assert sorted(r.name for r in three.of_type(LOG_GROUP)) == sorted(
+        f"db-replica-{i}-log-{log}" for i in range(3) for log in ("postgresql", "upgrade")
+    )
     names = {r.name for r in one.resources}
     assert names <= {r.name for r in three.resources}
     assert sorted(r.name for r in three.of_type(INSTANCE)) == ["db-replica-0", "db-replica-1", "db-replica-2"]
@@ -284,15 +394,19 @@ def test_replica_names_are_stable_as_the_count_grows():
 
 
 def test_replicas_are_guarded_encrypted_private_and_observed():
-    result = _replicas_program(2)
+    timeouts: dict[str, tuple | None] = {}
+    result = _replicas_program(2, timeouts=timeouts, max_connections=PRIMARY_LIMIT)
+    assert {name for name, value in timeouts.items() if value} == {"db-replica-0", "db-replica-1"}
+    assert {timeouts["db-replica-0"], timeouts["db-replica-1"]} == {DB_TIMEOUTS}
     for replica in result.of_type(INSTANCE):
         assert replica.protect is True
+        # RDS for PostgreSQL keeps no automated backups of replicas; promotion sets retention.
+        assert "backupRetentionPeriod" not in replica.inputs
         expected = {
             "replicateSourceDb": SOURCE,
             "multiAz": False,
             "deletionProtection": True,
             "skipFinalSnapshot": True,
-            "backupRetentionPeriod": 7,
             "storageEncrypted": True,
             "kmsKeyId": KEY,
             "performanceInsightsKmsKeyId": KEY,
@@ -306,7 +420,25 @@ def test_replicas_are_guarded_encrypted_private_and_observed():
         assert "username" not in replica.inputs and "engine" not in replica.inputs
     params = result.named("db-params").inputs["parameters"]
     assert {"name": "rds.force_ssl", "value": "1", "applyMethod": "immediate"} in params
+    # Same limit as the primary although the class is smaller: hot standby refuses a lower one.
+    assert {"name": "max_connections", "value": str(PRIMARY_LIMIT), "applyMethod": "pending-reboot"} in params
+    assert max_connections("db.r7g.large") < PRIMARY_LIMIT
+    # Replicas have no proxy in front, so the client subnets reach them directly.
     assert {r.inputs["cidrIpv4"] for r in result.of_type(INGRESS)} == set(CLIENTS)
+
+
+def test_each_replica_exports_logs_to_its_own_encrypted_groups_made_first():
+    result = _replicas_program(2, log_retention_days=731)
+    for index in range(2):
+        replica = result.named(f"db-replica-{index}")
+        groups = [result.named(f"db-replica-{index}-log-{log}") for log in ("postgresql", "upgrade")]
+        assert [g.inputs["name"] for g in groups] == [
+            f"/aws/rds/instance/acme-prod-db-replica-{index + 1}/{log}" for log in ("postgresql", "upgrade")
+        ]
+        for group in groups:
+            assert (group.inputs["kmsKeyId"], group.inputs["retentionInDays"]) == (KEY, 731)
+            assert group.urn in replica.dependencies
+    assert {r.name for r in result.resources if r.protect} == {"db-replica-0", "db-replica-1"}
 
 
 def test_cross_region_replicas_land_in_the_providers_region():
@@ -322,7 +454,13 @@ def test_cross_region_replicas_land_in_the_providers_region():
 
 @pytest.mark.parametrize(
     "overrides",
-    [{"source_db_arn": "acme-prod-db"}, {"count": -1}, {"client_cidr_blocks": ["0.0.0.0/0"]}],
+    [
+        {"source_db_arn": "acme-prod-db"},
+        {"count": -1},
+        {"client_cidr_blocks": ["0.0.0.0/0"]},
+        {"max_connections": 0},
+        {"log_retention_days": 90},
+    ],
 )
 def test_invalid_replica_args_are_refused(overrides):
     with pytest.raises(ValueError):

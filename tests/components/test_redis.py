@@ -35,8 +35,15 @@ def _args(**overrides) -> RedisArgs:
     return RedisArgs(**{**values, **overrides})
 
 
-def _run(**overrides):
+def _run(timeouts: dict | None = None, **overrides):
     def program():
+        if timeouts is not None:
+            # The harness records no custom timeouts; a stack transformation sees every resource's options.
+            def record(args: pulumi.ResourceTransformationArgs) -> None:
+                value = args.opts.custom_timeouts
+                timeouts[args.name] = value and (value.create, value.update, value.delete)
+
+            pulumi.runtime.register_stack_transformation(record)
         provider = aws.Provider("usw2", region="us-west-2")
         cache = Redis("cache", _args(**overrides), opts=pulumi.ResourceOptions(provider=provider))
         for output in ("endpoint", "configuration_endpoint", "primary_endpoint", "reader_endpoint", "port"):
@@ -117,8 +124,12 @@ def test_cluster_mode_outputs_the_configuration_endpoint(cluster):
 
 
 def test_shards_and_replicas_map_to_node_groups():
-    group = _run(shards=3, replicas_per_shard=2).named("cache-group")
+    timeouts: dict[str, tuple | None] = {}
+    group = _run(timeouts, shards=3, replicas_per_shard=2).named("cache-group")
     assert (group.inputs["numNodeGroups"], group.inputs["replicasPerNodeGroup"]) == (3, 2)
+    # Resharding and node-type changes run for hours: only the group gets (and needs) long timeouts.
+    assert timeouts["cache-group"] == ("4h", "4h", "2h")
+    assert {name for name, value in timeouts.items() if value} == {"cache-group"}
 
 
 def test_without_cluster_mode_nodes_are_cache_clusters_behind_the_primary_endpoint():
