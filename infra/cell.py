@@ -158,6 +158,7 @@ class RegionalCell(pulumi.ComponentResource):
             key_arn=self.key.arn,
             writer_key_arn=self.writer_key_arn,
             writer_region=self.writer_region,
+            writer_cidr=config.primary.cidr,
             config=app_config,
             secret_arns={"DB_CREDENTIALS": writer.master_secret_arn, "CACHE_AUTH": self.cache.auth_secret_arn},
             queue_arns=dict(self.queues.queue_arns),

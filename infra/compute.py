@@ -93,6 +93,7 @@ class CellServices:
     key_arn: pulumi.Input[str]
     writer_key_arn: pulumi.Input[str]
     writer_region: str
+    writer_cidr: str
     config: dict[str, pulumi.Input[str]]
     secret_arns: dict[str, pulumi.Input[str]]
     queue_arns: dict[str, pulumi.Input[str]]
@@ -214,7 +215,8 @@ def create_compute(
         k8s_provider=cluster.k8s_provider,
         config=app_config,
         secret_arns=services.secret_arns,
-        egress_cidrs=[services.vpc_cidr],
+        # The cell's own VPC, plus the primary's (over the peering) where the writer is remote.
+        egress_cidrs=sorted({services.vpc_cidr, services.writer_cidr}),
         tags=tags,
     )
     api = Workload(

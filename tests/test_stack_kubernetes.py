@@ -148,3 +148,15 @@ def test_plan_writes_manifests_per_cluster(tmp_path, capsys):
         deployment = yaml.safe_load((tmp_path / f"{cell}-cluster-k8s" / "api" / "deployment-api.yaml").read_text())
         assert deployment["kind"] == "Deployment" and deployment["metadata"]["namespace"] == "api"
     assert "manifests for use1-cluster-k8s" in capsys.readouterr().out
+
+
+def test_apps_in_active_regions_may_reach_the_primary_vpc_and_only_it():
+    for cluster, objects in _clusters("phase4").items():
+        (policy,) = [
+            o for o in _find(objects, "NetworkPolicy", "api") if o["metadata"]["name"].endswith("allow-egress")
+        ]
+        cidrs = {peer["ipBlock"]["cidr"] for rule in policy["spec"]["egress"] for peer in rule.get("to", [])
+                 if "ipBlock" in peer}  # fmt: skip
+        own = {"use1": "10.10.0.0/16", "usw2": "10.20.0.0/16", "euw1": "10.30.0.0/16"}[cluster.split("-")[0]]
+        assert {own, "10.10.0.0/16"} <= cidrs
+        assert not ({"10.20.0.0/16", "10.30.0.0/16"} - {own}) & cidrs
