@@ -267,6 +267,33 @@ def pod_identity_role(
     return role
 
 
+def pod_identity_association(
+    parent: pulumi.Resource,
+    logical: str,
+    role: aws.iam.Role,
+    physical: str,
+    service_account: tuple[pulumi.Input[str], str, str],
+    tags: dict[str, str],
+    depends_on: Sequence[pulumi.Resource] = (),
+) -> aws.eks.PodIdentityAssociation:
+    """Bind ``role`` (whose name is ``physical``) to a ``(cluster, namespace, service account)``.
+
+    Pods only receive the role's credentials if the association exists when they start, so the
+    callers make the pods' Helm release or ServiceAccount depend on the returned resource. When the
+    cluster name is plain text, ``depends_on`` is what orders the association after the cluster.
+    """
+    cluster_name, namespace, account = service_account
+    return aws.eks.PodIdentityAssociation(
+        logical,
+        cluster_name=cluster_name,
+        namespace=namespace,
+        service_account=account,
+        role_arn=role.arn,
+        tags=merge_tags(physical, tags),
+        opts=child_opts(parent, depends_on=list(depends_on)),
+    )
+
+
 def managed_addon(
     parent: pulumi.Resource,
     logical: str,
@@ -439,14 +466,13 @@ def create_controllers(
             args.tags,
             inline_policy=policies[role],
         )
-        association = aws.eks.PodIdentityAssociation(
+        association = pod_identity_association(
+            parent,
             f"{name}-{role}-identity",
-            cluster_name=cluster_name,
-            namespace="kube-system",
-            service_account=service_account,
-            role_arn=iam_role.arn,
-            tags=merge_tags(f"{args.cluster_name}-{role}", args.tags),
-            opts=child_opts(parent),
+            iam_role,
+            f"{args.cluster_name}-{role}",
+            (cluster_name, "kube-system", service_account),
+            args.tags,
         )
         # Pods only get credentials if the association exists when they start.
         releases.append(helm_controller(parent, f"{name}-{role}", chart, values, provider, [*after, association]))

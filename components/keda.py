@@ -11,11 +11,10 @@ import json
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.base import child_opts, merge_tags
-from components.cluster_addons import pod_identity_role
+from components.base import child_opts
+from components.cluster_addons import pod_identity_association, pod_identity_role
 
 #: KEDA 2.20 supports Kubernetes 1.33-1.35 (keda.sh cluster compatibility table); the chart
 #: version equals the KEDA version.
@@ -128,15 +127,14 @@ class Keda(pulumi.ComponentResource):
             args.tags,
             inline_policy=pulumi.Output.from_input(args.queue_arns).apply(queue_reader_policy),
         )
-        identity = aws.eks.PodIdentityAssociation(
+        identity = pod_identity_association(
+            self,
             f"{name}-identity",
-            cluster_name=args.cluster_name,
-            namespace=NAMESPACE,
-            service_account=OPERATOR_SERVICE_ACCOUNT,
-            role_arn=role.arn,
-            tags=merge_tags(role_name, args.tags),
-            # cluster_name is plain text, so only depends_on orders this after the cluster.
-            opts=child_opts(self, depends_on=args.depends_on),
+            role,
+            role_name,
+            (args.cluster_name, NAMESPACE, OPERATOR_SERVICE_ACCOUNT),
+            args.tags,
+            depends_on=args.depends_on,
         )
         self.release = k8s.helm.v3.Release(
             f"{name}-release",

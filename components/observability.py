@@ -17,7 +17,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.base import child_opts, merge_tags
-from components.cluster_addons import pod_identity_role
+from components.cluster_addons import pod_identity_association, pod_identity_role
 from components.workload import UID
 
 #: (chart, repository, version) pins. kube-prometheus-stack 88.5.3 ships Prometheus Operator
@@ -376,14 +376,14 @@ class ClusterObservability(pulumi.ComponentResource):
             args.tags,
             inline_policy=json.dumps(xray_write_policy()),
         )
-        identity = aws.eks.PodIdentityAssociation(
+        identity = pod_identity_association(
+            self,
             f"{name}-otel-identity",
-            cluster_name=args.cluster_name,
-            namespace=TRACING_NAMESPACE,
-            service_account=OTEL_SERVICE_ACCOUNT,
-            role_arn=role.arn,
-            tags=merge_tags(role_name, args.tags),
-            opts=child_opts(self, depends_on=args.depends_on),
+            role,
+            role_name,
+            (args.cluster_name, TRACING_NAMESPACE, OTEL_SERVICE_ACCOUNT),
+            args.tags,
+            depends_on=args.depends_on,
         )
         chart, repo, version = OTEL_CHART
         k8s.helm.v3.Release(

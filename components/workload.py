@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.base import child_opts, merge_tags
-from components.cluster_addons import pod_identity_trust_policy
+from components.cluster_addons import pod_identity_association, pod_identity_role
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -311,23 +310,12 @@ class Workload(pulumi.ComponentResource):
         # Every namespaced object reads the namespace from here, so all of them wait for it.
         self._ns = namespace.metadata.name
         role_name = f"{args.cluster_name}-{args.namespace}-{args.app}"
-        role = aws.iam.Role(
-            f"{name}-role",
-            name=role_name,
-            assume_role_policy=pod_identity_trust_policy(args.cluster_name, args.namespace, args.app),
-            tags=merge_tags(role_name, args.tags),
-            opts=child_opts(self),
+        service_account = (args.cluster_name, args.namespace, args.app)
+        role = pod_identity_role(
+            self, f"{name}-role", role_name, service_account, args.tags, inline_policy=args.iam_policy_json
         )
-        aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=args.iam_policy_json, opts=child_opts(self))
-        identity = aws.eks.PodIdentityAssociation(
-            f"{name}-identity",
-            cluster_name=args.cluster_name,
-            namespace=args.namespace,
-            service_account=args.app,
-            role_arn=role.arn,
-            tags=merge_tags(role_name, args.tags),
-            # cluster_name is plain text, so only depends_on orders this after the cluster.
-            opts=child_opts(self, depends_on=args.depends_on),
+        identity = pod_identity_association(
+            self, f"{name}-identity", role, role_name, service_account, args.tags, depends_on=args.depends_on
         )
         account = k8s.core.v1.ServiceAccount(
             f"{name}-sa", metadata=self._meta(args.app), opts=self._k8s(depends_on=[identity])

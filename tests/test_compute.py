@@ -63,7 +63,9 @@ def test_database_login_goes_through_a_proxy_of_the_writers_region():
 
 
 def test_phase_4_apps_in_other_regions_log_in_to_the_primary_regions_proxy():
-    policies = [r for r in plan_of("phase4").of_type("aws:iam/rolePolicy:RolePolicy") if r.name == "usw2-api-policy"]
+    policies = [
+        r for r in plan_of("phase4").of_type("aws:iam/rolePolicy:RolePolicy") if r.name == "usw2-api-role-policy"
+    ]
     (policy,) = policies
     statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
     assert statements["DatabaseLogin"]["Resource"][0].startswith("arn:aws:rds-db:us-east-1:")

@@ -317,7 +317,7 @@ def test_pod_identity_role_is_bound_to_this_service_account(api):
         "aws:RequestTag/kubernetes-namespace": "api",
         "aws:RequestTag/kubernetes-service-account": "api",
     }
-    assert api.named("api-policy").inputs["policy"] == POLICY
+    assert api.named("api-role-policy").inputs["policy"] == POLICY
     association = _one(api, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
     assert association.inputs == {
         "clusterName": "acme-prod-usw2",
