@@ -64,12 +64,23 @@ def plan_json(plan: PlanResult) -> dict:
 
 
 def _write_manifests(plan: PlanResult, directory: Path, console: Console) -> None:
-    """Every Kubernetes object of the plan as YAML under ``directory/<cluster>/``."""
-    from infra.manifests import objects_by_cluster, write_manifests
+    """Every Kubernetes object of the plan as YAML under ``directory/<cluster>/``, and per cluster
+    the Helm releases (rendered only in the cluster, so listed rather than written)."""
+    from infra.manifests import custom_resource_kinds, objects_by_cluster, releases_by_cluster, write_manifests
 
+    releases = releases_by_cluster(plan)
     for cluster, objects in objects_by_cluster(plan).items():
         paths = write_manifests(objects, directory / cluster)
         console.print(f"{len(paths)} manifests for {cluster} in {directory / cluster}", highlight=False)
+        kinds = custom_resource_kinds(objects)
+        if kinds:
+            console.print(f"  custom resources (no public schema, checked by our own rules): {', '.join(kinds)}")
+        for release in releases.get(cluster, []):
+            console.print(
+                f"  helm release {release['namespace']}/{release['name']}: {release['chart']} "
+                f"{release['version']} from {release['repo']}",
+                highlight=False,
+            )
 
 
 def _cmd_plan(args: argparse.Namespace, console: Console) -> int:

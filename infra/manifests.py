@@ -79,15 +79,27 @@ def kubernetes_objects(plan: PlanResult) -> list[dict]:
     return sorted(objects, key=lambda o: (_namespace(o), o["kind"], o["metadata"]["name"]))
 
 
-def objects_by_cluster(plan: PlanResult) -> dict[str, list[dict]]:
-    """:func:`kubernetes_objects` per cluster, keyed by the logical name of the Kubernetes provider
-    that applies them (one per EKS cluster: phase 4 has three clusters with the same namespaces)."""
+def _by_cluster(plan: PlanResult, helm: bool) -> dict[str, PlanResult]:
+    """The plan's Kubernetes resources (Helm releases or the rest) split per Kubernetes provider.
+
+    A provider reference is "<provider URN>::<id>"; the URN's last segment is the provider's
+    logical name, one per EKS cluster (phase 4 has three clusters with the same namespaces).
+    """
     groups: dict[str, list] = {}
     for resource in plan.resources:
-        if resource.custom and resource.type.startswith("kubernetes:") and resource.type != HELM_RELEASE:
-            # A provider reference is "<provider URN>::<id>"; the URN's last segment is its name.
+        if resource.custom and resource.type.startswith("kubernetes:") and (resource.type == HELM_RELEASE) == helm:
             groups.setdefault(resource.provider.split("::")[3], []).append(resource)
-    return {name: kubernetes_objects(PlanResult(plan.stack, resources)) for name, resources in sorted(groups.items())}
+    return {name: PlanResult(plan.stack, resources) for name, resources in sorted(groups.items())}
+
+
+def objects_by_cluster(plan: PlanResult) -> dict[str, list[dict]]:
+    """:func:`kubernetes_objects` per cluster, keyed by the logical name of its Kubernetes provider."""
+    return {name: kubernetes_objects(part) for name, part in _by_cluster(plan, helm=False).items()}
+
+
+def releases_by_cluster(plan: PlanResult) -> dict[str, list[dict]]:
+    """:func:`helm_releases` per cluster, keyed like :func:`objects_by_cluster`."""
+    return {name: helm_releases(part) for name, part in _by_cluster(plan, helm=True).items()}
 
 
 def _namespace(obj: dict) -> str:

@@ -147,7 +147,12 @@ def test_plan_writes_manifests_per_cluster(tmp_path, capsys):
     for cell in ("use1", "usw2", "euw1"):
         deployment = yaml.safe_load((tmp_path / f"{cell}-cluster-k8s" / "api" / "deployment-api.yaml").read_text())
         assert deployment["kind"] == "Deployment" and deployment["metadata"]["namespace"] == "api"
-    assert "manifests for use1-cluster-k8s" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "manifests for use1-cluster-k8s" in out
+    assert (
+        out.count("custom resources (no public schema, checked by our own rules): keda.sh/v1alpha1 ScaledObject") == 3
+    )
+    assert out.count("helm release kube-system/cluster-autoscaler: cluster-autoscaler 9.59.0") == 3
 
 
 def test_apps_in_active_regions_may_reach_the_primary_vpc_and_only_it():
