@@ -123,12 +123,23 @@ class RegionalCell(pulumi.ComponentResource):
             opts=child,
         )
         self.cache = self._create_cache(name, config, cell, clients, tags) if self.serving else None
-        self.queues = self._create_queues(name, config, base, account_id, tags) if self.serving else None
+        # The queue policies name the apps' Pod Identity roles, which the compute part creates further
+        # down (it needs the queues first); deferred outputs close that loop, and make each policy
+        # wait until its roles exist (SQS rejects a policy naming a role that does not).
+        producers, resolve_producers = pulumi.deferred_output()
+        consumers, resolve_consumers = pulumi.deferred_output()
+        self.queues = (
+            self._create_queues(name, config, base, account_id, producers, consumers, tags) if self.serving else None
+        )
         writer = source
         self.cluster, self.workloads = None, []
         if self.serving:
             services = self._services(config, cell, writer, edge)
             self.cluster, self.workloads = create_compute(self, name, base, config, cell, account_id, services, tags)
+            api, worker = self.workloads
+            # The api produces; the worker consumes and may enqueue follow-up jobs.
+            resolve_producers(pulumi.Output.all(api.role_arn, worker.role_arn))
+            resolve_consumers(pulumi.Output.all(worker.role_arn))
         self.monitoring = self._create_monitoring(name, config, cell, base, account_id, tags)
         self.endpoints = self._endpoints(writer)
         self.register_outputs({"endpoints": self.endpoints, "region": self.region})
@@ -234,7 +245,14 @@ class RegionalCell(pulumi.ComponentResource):
         )
 
     def _create_queues(
-        self, name: str, config: StackConfig, base: str, account_id: pulumi.Input[str], tags: dict[str, str]
+        self,
+        name: str,
+        config: StackConfig,
+        base: str,
+        account_id: pulumi.Input[str],
+        producers: pulumi.Input[list[str]],
+        consumers: pulumi.Input[list[str]],
+        tags: dict[str, str],
     ) -> Queues:
         specs = [
             QueueSpec(
@@ -253,9 +271,8 @@ class RegionalCell(pulumi.ComponentResource):
                 queues=specs,
                 account_id=account_id,
                 kms_key_arn=self.key.arn,
-                # No role principals: the Pod Identity roles are created later in the same update, and
-                # SQS rejects a policy naming a role that does not exist yet. The apps' own IAM policies
-                # grant access; the queue policy keeps its TLS-only and same-account-only denials.
+                producer_role_arns=producers,
+                consumer_role_arns=consumers,
                 tags=tags,
             ),
             opts=pulumi.ResourceOptions(parent=self),

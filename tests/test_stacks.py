@@ -217,3 +217,22 @@ def test_active_regions_reach_the_writer_over_peering(stack, peered):
         ]
         # The proxy admits the active regions' app subnets (10.20/16, 10.30/16) besides its own.
         assert {cidr.split(".")[1] for cidr in proxy_rules} == {"10", "20", "30"}
+
+
+def test_queue_policies_grant_only_the_cells_own_app_roles_once_they_exist():
+    plan = plan_of("phase4")
+    policies = plan.of_type("aws:sqs/queuePolicy:QueuePolicy")
+    assert len(policies) == 12  # 3 regions x 2 queues x (queue + DLQ)
+    for policy in policies:
+        cell = policy.name.split("-")[0]
+        api, worker = (plan.named(f"{cell}-{app}-role") for app in ("api", "worker"))
+        statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+        # The harness's mock ARN of the cell's worker role: only that role may consume.
+        assert statements["AllowConsumers"]["Principal"]["AWS"] == [
+            f"arn:aws:iam:{policy.region}:123456789012:{cell}-worker-role"
+        ]
+        # SQS rejects a policy naming a role that does not exist yet: each policy waits for its roles.
+        expected = {worker.urn} if policy.name.endswith("-dlq-policy") else {api.urn, worker.urn}
+        assert expected <= set(policy.dependencies)
+        if not policy.name.endswith("-dlq-policy"):
+            assert len(statements["AllowProducers"]["Principal"]["AWS"]) == 2
