@@ -123,17 +123,16 @@ class RegionalCell(pulumi.ComponentResource):
             opts=child,
         )
         self.cache = self._create_cache(name, config, cell, clients, tags) if self.serving else None
-        # The queue policies name the apps' Pod Identity roles, which the compute part creates further
-        # down (it needs the queues first); deferred outputs close that loop, and make each policy
-        # wait until its roles exist (SQS rejects a policy naming a role that does not).
-        producers, resolve_producers = pulumi.deferred_output()
-        consumers, resolve_consumers = pulumi.deferred_output()
-        self.queues = (
-            self._create_queues(name, config, base, account_id, producers, consumers, tags) if self.serving else None
-        )
         writer = source
-        self.cluster, self.workloads = None, []
+        self.queues, self.cluster, self.workloads = None, None, []
         if self.serving:
+            # The queue policies name the apps' Pod Identity roles, which the compute part creates
+            # further down (it needs the queues first); deferred outputs close that loop and make each
+            # policy wait until its roles exist (SQS rejects a policy naming a role that does not).
+            # Every deferred output must be resolved, or the program never finishes.
+            producers, resolve_producers = pulumi.deferred_output()
+            consumers, resolve_consumers = pulumi.deferred_output()
+            self.queues = self._create_queues(name, config, base, account_id, producers, consumers, tags)
             services = self._services(config, cell, writer, edge)
             self.cluster, self.workloads = create_compute(self, name, base, config, cell, account_id, services, tags)
             api, worker = self.workloads
