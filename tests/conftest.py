@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 
-from infra.harness import PlanResult, run_stack
+import infra.cli
+from infra.harness import ROOT, PlanResult, run_stack, stack_config
 
 PHASES = ("phase1", "phase2", "phase3", "phase4")
 
@@ -28,3 +31,21 @@ def phase_pair(request) -> tuple[PlanResult, PlanResult]:
     """Each pair of consecutive phases."""
     before, after = request.param
     return plan_of(before), plan_of(after)
+
+
+@pytest.fixture
+def cached_cli_stacks(monkeypatch) -> None:
+    """Let the CLI take the phase stacks from :func:`plan_of` instead of running them again.
+
+    A plan depends only on the stack name and its config (the programs are deterministic), so a
+    phase stack whose config, wherever it is read from, equals this checkout's gets the very plan
+    the CLI would compute; an edited config still goes through the real ``run_stack``.
+    """
+
+    def run(stack: str, root: Path = ROOT, config: Mapping[str, str] | None = None) -> PlanResult:
+        flat = stack_config(stack, root) if config is None else dict(config)
+        if stack in PHASES and flat == stack_config(stack):
+            return plan_of(stack)
+        return run_stack(stack, root, flat)
+
+    monkeypatch.setattr(infra.cli, "run_stack", run)

@@ -12,6 +12,8 @@ from infra.cli import main as cli_main
 from infra.harness import ROOT
 
 PAIRS = [("phase1", "phase2"), ("phase2", "phase3"), ("phase3", "phase4")]
+# The CLI runs each unedited phase once per session; edited copies still run for real.
+pytestmark = pytest.mark.usefixtures("cached_cli_stacks")
 
 
 @pytest.mark.parametrize(("source", "target"), PAIRS)

@@ -213,24 +213,29 @@ def _run(stack: str, program, environment: str = "acme-prod") -> PlanResult:
     return run_program(program, stack=stack, config={"platform:name": environment})
 
 
-def test_same_program_in_two_stacks_is_all_same():
-    diff = diff_plans(_run("phase1", _cell_program("us-east-1")), _run("phase2", _cell_program("us-east-1")))
+@pytest.fixture(scope="module")
+def source_cell() -> PlanResult:
+    """The cell program as stack phase1 of environment acme-prod: the source of every real-SDK diff."""
+    return _run("phase1", _cell_program("us-east-1"))
+
+
+def test_same_program_in_two_stacks_is_all_same(source_cell):
+    diff = diff_plans(source_cell, _run("phase2", _cell_program("us-east-1")))
     assert {c.action for c in diff.changes} == {"same"} and diff.is_safe
     assert {c.type for c in diff.changes} == {"pulumi:providers:aws", QUEUE, BUCKET, "aws:cloudwatch/logGroup:LogGroup"}
 
 
-def test_alias_keeps_a_renamed_queue_through_the_real_sdk():
+def test_alias_keeps_a_renamed_queue_through_the_real_sdk(source_cell):
     renamed = _run("phase2", _cell_program("us-east-1", queue_name="cell-jobs"))
-    diff = diff_plans(_run("phase1", _cell_program("us-east-1")), renamed)
+    diff = diff_plans(source_cell, renamed)
     queue = next(c for c in diff.changes if c.type == QUEUE)
     assert (queue.name, queue.action, queue.old_urn.rsplit("::", 1)[-1]) == ("cell-jobs", "same", "cell-queue")
     assert diff.is_safe
 
 
-def test_renamed_environment_is_refused():
-    old = _run("phase1", _cell_program("us-east-1"), "acme-prod")
+def test_renamed_environment_is_refused(source_cell):
     new = _run("phase2", _cell_program("us-east-1"), "acme-production")
-    diff = diff_plans(old, new)
+    diff = diff_plans(source_cell, new)
     assert {r.change.type for r in diff.unsafe} == {QUEUE, BUCKET}
     message = check_same_environment({"platform:name": "acme-prod"}, {"platform:name": "acme-production"})
     assert "platform:name differs ('acme-prod' -> 'acme-production')" in message
@@ -238,17 +243,17 @@ def test_renamed_environment_is_refused():
     assert "not set in the target" in check_same_environment({"platform:name": "acme-prod"}, {})
 
 
-def test_provider_region_change_replaces_everything_under_it():
-    diff = diff_plans(_run("phase1", _cell_program("us-east-1")), _run("phase2", _cell_program("us-west-2")))
+def test_provider_region_change_replaces_everything_under_it(source_cell):
+    diff = diff_plans(source_cell, _run("phase2", _cell_program("us-west-2")))
     by_type = {c.type: c for c in diff.changes}
     assert by_type["pulumi:providers:aws"].forcing == ["region"]
     assert all(by_type[t].forcing == ["provider"] for t in (QUEUE, BUCKET, "aws:cloudwatch/logGroup:LogGroup"))
     assert {r.change.type for r in diff.unsafe} == {QUEUE, BUCKET}
-    assert "replica in the new region" in diff.unsafe[0].remedy
+    assert all("replica in the new region" in refusal.remedy for refusal in diff.unsafe)
 
 
-def test_table_and_json_views():
-    diff = diff_plans(_run("phase1", _cell_program("us-east-1")), _run("phase2", _cell_program("us-east-1", "work")))
+def test_table_and_json_views(source_cell):
+    diff = diff_plans(source_cell, _run("phase2", _cell_program("us-east-1", "work")))
     table = render_table(diff)
     assert isinstance(table, Table) and table.row_count == 1
     assert render_table(diff, show_same=True).row_count == 4
@@ -257,7 +262,7 @@ def test_table_and_json_views():
     text = console.export_text()
     assert "cell-queue" in text and "UNSAFE" in text
     view = json.loads(json.dumps(to_json(diff)))
-    assert view["safe"] is False and view["counts"]["replace"] == 1
+    assert view["safe"] is False and view["counts"]["replace"] == 1 and len(view["unsafe"]) == 1
     assert view["unsafe"][0]["type"] == QUEUE and "snapshot and restore" in view["unsafe"][0]["remedy"]
 
 

@@ -145,11 +145,14 @@ def test_resources_of_another_stack_are_rejected(checkpoint):
 
 
 def test_empty_deployment_keeps_the_stack_identity_and_manages_nothing(checkpoint):
-    empty = empty_deployment(_with_pending(checkpoint))
+    source = _with_pending(checkpoint)
+    pristine = copy.deepcopy(source)
+    empty = empty_deployment(source)
     assert empty["version"] == 3
     assert empty["deployment"]["resources"] == [] and "pending_operations" not in empty["deployment"]
     assert empty["deployment"]["secrets_providers"] == checkpoint["deployment"]["secrets_providers"]
-    assert resource_urns(checkpoint) and checkpoint["deployment"]["resources"]
+    # The export it was made from is left as it was: resources, pending operations and all.
+    assert source == pristine and resource_urns(source)
 
 
 # --- preconditions -------------------------------------------------------------------------------
@@ -268,9 +271,17 @@ def test_without_yes_the_state_moves_but_up_never_runs(checkpoint, tmp_path):
     )
 
 
-@pytest.mark.parametrize(
-    "case", ["non-empty target", "pending operations", "unsafe diff", "missing source", "foreign resource"]
-)
+# Each refusal, and the problem it must name.
+REFUSALS = {
+    "non-empty target": "target stack is not empty",
+    "pending operations": "source stack has pending operations",
+    "unsafe diff": "unsafe change: db would be replaced by engine",
+    "missing source": "source stack phase1 does not exist",
+    "foreign resource": "not of stack platform/phase1",
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
 def test_refusals_write_nothing(checkpoint, tmp_path, case):
     stacks = {"phase1": checkpoint}
     diff = SAFE
@@ -288,7 +299,7 @@ def test_refusals_write_nothing(checkpoint, tmp_path, case):
     backend = RecordingStateBackendDouble(stacks, tmp_path)
     with pytest.raises(PromotionRefusedError) as refused:
         _promote(backend, diff=diff)
-    assert refused.value.problems
+    assert any(REFUSALS[case] in problem for problem in refused.value.problems), refused.value.problems
     assert {op for op, _ in backend.calls} <= {"stack_exists", "export"}
     assert backend.stacks == stacks and list(tmp_path.iterdir()) == []
 

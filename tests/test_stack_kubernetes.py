@@ -56,7 +56,9 @@ def test_api_hpa_range_per_region_follows_the_spec(stack, clusters, api_range):
 
 @pytest.mark.parametrize("stack", ["phase2", "phase3", "phase4"])
 def test_workers_scale_on_queue_depth_with_cpu_as_the_floor_from_phase_2(stack):
-    for objects in _clusters(stack).values():
+    clusters = _clusters(stack)
+    assert clusters
+    for objects in clusters.values():
         assert _find(objects, "HorizontalPodAutoscaler", "worker") == []
         (scaled,) = _find(objects, "ScaledObject", "worker")
         triggers = {t["type"]: t for t in scaled["spec"]["triggers"]}
@@ -107,7 +109,9 @@ def test_platform_charts_per_phase(stack, charts):
 
 def test_tracing_endpoint_reaches_the_apps_in_phase_4_only():
     for stack, expected in (("phase3", False), ("phase4", True)):
-        for objects in _clusters(stack).values():
+        clusters = _clusters(stack)
+        assert clusters, stack
+        for objects in clusters.values():
             for namespace in ("api", "worker"):
                 (config_map,) = _find(objects, "ConfigMap", namespace)
                 assert ("OTEL_EXPORTER_OTLP_ENDPOINT" in config_map["data"]) is expected
@@ -119,17 +123,19 @@ def test_app_config_carries_endpoints_and_secret_references_never_secrets():
     data = config_map["data"]
     assert data["DB_WRITER_ENDPOINT"].endswith(".rds.amazonaws.com")
     assert data["DB_READER_ENDPOINTS"].count(".rds.amazonaws.com") == 1
-    assert data["CACHE_ENDPOINT"] and data["QUEUE_URL_JOBS"].startswith("https://sqs.")
+    assert data["CACHE_ENDPOINT"] == plan_of("phase2").outputs["regions"]["us-east-1"]["cacheEndpoint"]
+    assert data["QUEUE_URL_JOBS"].startswith("https://sqs.")
     assert data["CDN_DOMAIN"].endswith(".cloudfront.net") and data["ASSETS_BUCKET"] == "acme-prod-assets-use1"
     assert data["DB_CREDENTIALS_SECRET_ARN"].startswith("arn:aws:secretsmanager:")
     assert not any("password" in key.lower() or "token" in key.lower() for key in data)
 
 
 def test_every_kubernetes_resource_uses_its_cells_cluster_provider(phase_plan):
-    for resource in phase_plan.resources:
-        if resource.custom and resource.type.startswith("kubernetes:"):
-            cell = resource.name.split("-", 1)[0]
-            assert f"pulumi:providers:kubernetes::{cell}-cluster-k8s::" in resource.provider, resource.urn
+    kubernetes = [r for r in phase_plan.resources if r.custom and r.type.startswith("kubernetes:")]
+    assert len(kubernetes) > 20
+    for resource in kubernetes:
+        cell = resource.name.split("-", 1)[0]
+        assert f"pulumi:providers:kubernetes::{cell}-cluster-k8s::" in resource.provider, resource.urn
 
 
 def test_node_groups_too_small_for_the_hpa_maxima_are_refused():
@@ -142,6 +148,7 @@ def test_node_groups_too_small_for_the_hpa_maxima_are_refused():
     assert "maxReplicas" in str(caught.value)
 
 
+@pytest.mark.usefixtures("cached_cli_stacks")
 def test_plan_writes_manifests_per_cluster(tmp_path, capsys):
     assert cli_main(["plan", "phase4", "--manifests", str(tmp_path)]) == 0
     for cell in ("use1", "usw2", "euw1"):
@@ -156,7 +163,9 @@ def test_plan_writes_manifests_per_cluster(tmp_path, capsys):
 
 
 def test_apps_in_active_regions_may_reach_the_primary_vpc_and_only_it():
-    for cluster, objects in _clusters("phase4").items():
+    clusters = _clusters("phase4")
+    assert sorted(cluster.split("-")[0] for cluster in clusters) == ["euw1", "use1", "usw2"]
+    for cluster, objects in clusters.items():
         (policy,) = [
             o for o in _find(objects, "NetworkPolicy", "api") if o["metadata"]["name"].endswith("allow-egress")
         ]

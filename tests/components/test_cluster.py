@@ -212,6 +212,7 @@ def test_node_role_has_exactly_the_node_policies(plan):
 
 def test_networking_addons_come_before_nodes_and_the_rest_after(plan):
     groups = plan.of_type("aws:eks/nodeGroup:NodeGroup")
+    assert len(groups) == len(AZS)
     for early in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent"):
         urn = _addon(plan, early).urn
         assert all(urn in g.dependencies for g in groups), early
@@ -320,12 +321,15 @@ def test_load_balancer_controller_policy_mutates_only_what_it_tagged():
     statements = policy["Statement"]
     tag_keys = json.dumps(statements)
     assert "elbv2.k8s.aws/cluster" in tag_keys and ":*:*:" not in tag_keys
+    destructive = {"ec2:DeleteSecurityGroup", "elasticloadbalancing:DeleteLoadBalancer"}
+    deleting = 0
     for statement in statements:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert all("*" not in action for action in actions)
-        destructive = {"ec2:DeleteSecurityGroup", "elasticloadbalancing:DeleteLoadBalancer"}
         if destructive & set(actions):
+            deleting += 1
             assert statement["Condition"] == {"Null": {"aws:ResourceTag/elbv2.k8s.aws/cluster": "false"}}
+    assert deleting == 2  # one statement per destructive action, each checked above
     create = next(s for s in statements if "elasticloadbalancing:CreateLoadBalancer" in s["Action"])
     assert create["Condition"] == {"Null": {"aws:RequestTag/elbv2.k8s.aws/cluster": "false"}}
     # Upstream v2.14 iam_policy.json's last statement, verbatim: the controller reorders rules with
@@ -405,6 +409,10 @@ def test_fits_is_monotone_in_replicas_and_nodes(cpu, memory, replicas, instance_
     if fits(cpu, memory, replicas, capacity):
         assert fits(cpu, memory, replicas - 1, capacity)
         assert fits(cpu, memory, replicas, node_capacity(instance_type, nodes + 1))
+    else:
+        # The other half of the examples: what does not fit never fits with more pods or fewer nodes.
+        assert not fits(cpu, memory, replicas + 1, capacity)
+        assert not fits(cpu, memory, replicas, node_capacity(instance_type, max(nodes - 1, 1)))
 
 
 def test_platform_ready_names_what_workloads_must_wait_for(plan):

@@ -110,7 +110,9 @@ def test_children_use_the_given_providers_and_outputs_are_concrete(plan):
     k8s_children = [r for r in children if r.type.startswith("kubernetes:")]
     assert {r.name for r in k8s_children} == {"keda-namespace", "keda-release"}
     assert all(r.provider.startswith(provider.urn + "::") for r in k8s_children)
-    assert all(r.region == "us-west-2" for r in children if r.type.startswith("aws:"))
+    aws_children = [r for r in children if r.type.startswith("aws:")]
+    assert {r.name for r in aws_children} == {"keda-role", "keda-role-policy", "keda-identity"}
+    assert all(r.region == "us-west-2" for r in aws_children)
     assert plan.outputs["keda"] == {
         "namespace": "keda",
         "role": "arn:aws:iam:us-west-2:123456789012:keda-role",

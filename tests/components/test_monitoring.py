@@ -50,6 +50,12 @@ def _program(region="us-west-2", **overrides):
     return program
 
 
+@pytest.fixture(scope="module")
+def full():
+    """The component with every kind of target, as the topic, alarm and dashboard tests see it."""
+    return run_program(_program(**FULL))
+
+
 def _by_kind(specs):
     return {(s.kind, s.target): s for s in specs}
 
@@ -158,38 +164,36 @@ def test_dashboard_body_has_a_row_per_kind_present_and_is_deterministic():
     assert json.loads(dashboard_body("us-west-2", [], [], [], [], [])) == {"widgets": []}
 
 
-def test_topic_is_encrypted_cloudwatch_only_and_subscribed_per_email():
-    result = run_program(_program(**FULL))
-    (topic,) = result.of_type("aws:sns/topic:Topic")
+def test_topic_is_encrypted_cloudwatch_only_and_subscribed_per_email(full):
+    (topic,) = full.of_type("aws:sns/topic:Topic")
     assert topic.inputs["name"] == "acme-prod-usw2-alerts"
     assert topic.inputs["kmsMasterKeyId"] == KEY
     assert topic.region == "us-west-2"
     assert topic.inputs["tags"] == {"ManagedBy": "pulumi", "Team": "platform", "Name": "acme-prod-usw2-alerts"}
-    (policy,) = result.of_type("aws:sns/topicPolicy:TopicPolicy")
-    topic_arn = result.outputs["topic_arn"]
+    (policy,) = full.of_type("aws:sns/topicPolicy:TopicPolicy")
+    topic_arn = full.outputs["topic_arn"]
     assert policy.inputs["arn"] == topic_arn
     assert json.loads(policy.inputs["policy"]) == json.loads(topic_policy(topic_arn, ACCOUNT, "acme-prod-usw2"))
-    subscriptions = result.of_type("aws:sns/topicSubscription:TopicSubscription")
+    subscriptions = full.of_type("aws:sns/topicSubscription:TopicSubscription")
     assert sorted(s.inputs["endpoint"] for s in subscriptions) == sorted(FULL["alert_emails"])
     assert all(s.inputs["protocol"] == "email" and s.inputs["topic"] == topic_arn for s in subscriptions)
-    component = result.of_type("platform:observability:Monitoring")[0]
-    assert all(r.parent == component.urn for r in result.resources if r.custom and r.type != "pulumi:providers:aws")
+    component = full.of_type("platform:observability:Monitoring")[0]
+    assert all(r.parent == component.urn for r in full.resources if r.custom and r.type != "pulumi:providers:aws")
 
 
-def test_alarms_notify_the_topic_on_alarm_and_recovery():
-    result = run_program(_program(**FULL))
-    alarms = result.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+def test_alarms_notify_the_topic_on_alarm_and_recovery(full):
+    alarms = full.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     assert len(alarms) == 3 * 2 + 1 + 3 * 3 + 1 + 1
-    topic_arn = result.outputs["topic_arn"]
+    topic_arn = full.outputs["topic_arn"]
     for alarm in alarms:
         assert alarm.inputs["alarmActions"] == [topic_arn] and alarm.inputs["okActions"] == [topic_arn]
         assert alarm.inputs["treatMissingData"] in {"missing", "notBreaching", "breaching", "ignore"}
         assert alarm.inputs["tags"]["Name"] == alarm.inputs["name"]
         assert alarm.region == "us-west-2" and not alarm.protect
-    cpu = result.named("mon-db-cpu-acme-prod-db")
+    cpu = full.named("mon-db-cpu-acme-prod-db")
     assert cpu.inputs["name"] == "acme-prod-usw2-db-cpu-acme-prod-db"
     assert cpu.inputs["dimensions"] == {"DBInstanceIdentifier": "acme-prod-db"}
-    assert sorted(result.outputs["alarm_names"]) == sorted(a.inputs["name"] for a in alarms)
+    assert sorted(full.outputs["alarm_names"]) == sorted(a.inputs["name"] for a in alarms)
 
 
 def test_log_groups_are_encrypted_retained_and_protected():
@@ -226,10 +230,9 @@ def test_empty_targets_still_give_a_topic_and_defined_outputs():
     assert result.outputs["dashboard_name"] == ""
 
 
-def test_dashboard_is_named_after_the_prefix_and_uses_the_cells_region():
-    result = run_program(_program(**FULL))
-    (dashboard,) = result.of_type("aws:cloudwatch/dashboard:Dashboard")
-    assert dashboard.inputs["dashboardName"] == result.outputs["dashboard_name"] == "acme-prod-usw2"
+def test_dashboard_is_named_after_the_prefix_and_uses_the_cells_region(full):
+    (dashboard,) = full.of_type("aws:cloudwatch/dashboard:Dashboard")
+    assert dashboard.inputs["dashboardName"] == full.outputs["dashboard_name"] == "acme-prod-usw2"
     widgets = json.loads(dashboard.inputs["dashboardBody"])["widgets"]
     assert {w["properties"]["region"] for w in widgets} == {"us-west-2"}
 

@@ -128,7 +128,8 @@ def test_region_of_az():
     ],
 )
 def test_invalid_args_are_rejected_with_a_value_error(overrides):
-    with pytest.raises(ValueError):
+    (field,) = overrides
+    with pytest.raises(ValueError, match=field):
         run_program(_program(**overrides))
 
 

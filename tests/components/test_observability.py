@@ -215,8 +215,17 @@ def test_every_child_is_parented_and_uses_the_given_providers(full):
     provider = full.named("cluster")
     children = full.children_of(component.urn)
     assert {r.name for r in full.resources if r.name.startswith("obs-")} == {r.name for r in children}
-    assert all(r.provider.startswith(provider.urn + "::") for r in children if r.type.startswith("kubernetes:"))
-    assert all(r.region == "us-west-2" for r in children if r.type.startswith("aws:"))
+    k8s_children = [r for r in children if r.type.startswith("kubernetes:")]
+    assert len(k8s_children) == 6
+    assert all(r.provider.startswith(provider.urn + "::") for r in k8s_children)
+    aws_children = [r for r in children if r.type.startswith("aws:")]
+    assert {r.name for r in aws_children} == {
+        "obs-ebs-csi-kms",
+        "obs-otel-role",
+        "obs-otel-role-policy",
+        "obs-otel-identity",
+    }
+    assert all(r.region == "us-west-2" for r in aws_children)
 
 
 @pytest.mark.parametrize("retention_days, storage_gb", [(0, 50), (15, 5)])

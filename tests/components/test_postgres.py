@@ -72,6 +72,12 @@ def _replica_args(count: int, **overrides) -> PostgresReplicasArgs:
     return PostgresReplicasArgs(**{**values, **overrides})
 
 
+def _refusal_words(overrides: dict) -> str:
+    """What the refusal of the one bad field in ``overrides`` must say: its name or its rule's words."""
+    (field,) = overrides
+    return {"client_cidr_blocks": "client", "proxy_max_idle_connections_percent": "proxy connection"}.get(field, field)
+
+
 def _record_timeouts(into: dict[str, tuple | None]) -> None:
     """Note each resource's custom timeouts in ``into`` by logical name (the harness records none)."""
 
@@ -291,7 +297,9 @@ def test_security_group_rules_are_described_and_no_group_has_inline_rules(primar
     assert len(rules) == 1 + len(CLIENTS) + 2
     assert all(rule.inputs["description"] for rule in rules)
     assert all(r.inputs.get("cidrIpv4") != "0.0.0.0/0" for r in primary.of_type(INGRESS))
-    for group in primary.of_type("aws:ec2/securityGroup:SecurityGroup"):
+    groups = primary.of_type("aws:ec2/securityGroup:SecurityGroup")
+    assert sorted(g.name for g in groups) == ["db-instance-sg", "db-proxy-sg"]
+    for group in groups:
         assert "ingress" not in group.inputs and "egress" not in group.inputs
 
 
@@ -334,7 +342,7 @@ def test_outputs_point_at_the_proxy_and_the_managed_secret(primary):
     ],
 )
 def test_unsafe_or_invalid_primary_args_are_refused(overrides):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=_refusal_words(overrides)):
         _primary_args(**overrides)
 
 
@@ -398,7 +406,9 @@ def test_replicas_are_guarded_encrypted_private_and_observed():
     result = _replicas_program(2, timeouts=timeouts, max_connections=PRIMARY_LIMIT)
     assert {name for name, value in timeouts.items() if value} == {"db-replica-0", "db-replica-1"}
     assert {timeouts["db-replica-0"], timeouts["db-replica-1"]} == {DB_TIMEOUTS}
-    for replica in result.of_type(INSTANCE):
+    replicas = result.of_type(INSTANCE)
+    assert sorted(r.name for r in replicas) == ["db-replica-0", "db-replica-1"]
+    for replica in replicas:
         assert replica.protect is True
         # RDS for PostgreSQL keeps no automated backups of replicas; promotion sets retention.
         assert "backupRetentionPeriod" not in replica.inputs
@@ -463,5 +473,5 @@ def test_cross_region_replicas_land_in_the_providers_region():
     ],
 )
 def test_invalid_replica_args_are_refused(overrides):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=_refusal_words(overrides)):
         _replica_args(**{"count": 1, **overrides})

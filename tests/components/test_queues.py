@@ -76,8 +76,10 @@ def test_logical_and_physical_names_and_fifo_suffix(plan):
 
 
 def test_every_queue_is_protected_tagged_and_in_the_providers_region(plan):
-    component = plan.of_type("platform:messaging:Queues")[0]
-    for queue in plan.of_type(QUEUE):
+    (component,) = plan.of_type("platform:messaging:Queues")
+    queues = plan.of_type(QUEUE)
+    assert len(queues) == 4
+    for queue in queues:
         assert queue.protect is True
         assert queue.parent == component.urn
         assert queue.region == "eu-west-1"
@@ -90,13 +92,17 @@ def test_every_queue_is_protected_tagged_and_in_the_providers_region(plan):
 
 
 def test_sse_sqs_without_a_key(plan):
-    for queue in plan.of_type(QUEUE):
+    queues = plan.of_type(QUEUE)
+    assert len(queues) == 4
+    for queue in queues:
         assert queue.inputs["sqsManagedSseEnabled"] is True
         assert "kmsMasterKeyId" not in queue.inputs
 
 
 def test_customer_key_when_given():
-    for queue in _run(kms_key_arn=KEY).of_type(QUEUE):
+    queues = _run(kms_key_arn=KEY).of_type(QUEUE)
+    assert len(queues) == 4
+    for queue in queues:
         assert queue.inputs["kmsMasterKeyId"] == KEY
         assert queue.inputs["kmsDataKeyReusePeriodSeconds"] == 300
         assert "sqsManagedSseEnabled" not in queue.inputs
@@ -132,6 +138,9 @@ def test_retention_visibility_and_long_polling(plan):
 def test_every_policy_denies_plaintext_and_foreign_accounts(plan):
     policies = _policies(plan)
     assert set(policies) == {f"jobs-{q}{s}-policy" for q in ("email", "billing") for s in ("", "-dlq")}
+    # Producers and consumers on each main queue, consumers on each DLQ: all checked below.
+    allows = [s for p in policies.values() for s in p["Statement"] if s["Effect"] == "Allow"]
+    assert len(allows) == 2 * 2 + 2
     for name, policy in policies.items():
         queue_arn = f"arn:aws:sqs:eu-west-1:123456789012:{name.removesuffix('-policy')}"
         tls, foreign = policy["Statement"][:2]
@@ -158,7 +167,9 @@ def test_producers_send_to_main_queues_only_and_consumers_read_both(plan):
 
 
 def test_empty_role_lists_emit_no_allow():
-    for policy in _policies(_run(producers=(), consumers=())).values():
+    policies = _policies(_run(producers=(), consumers=()))
+    assert len(policies) == 4
+    for policy in policies.values():
         assert [s["Effect"] for s in policy["Statement"]] == ["Deny", "Deny"]
     only_consumers = json.loads(queue_policy("arn:q", ACCOUNT, [], [CONSUMER]))
     assert [s["Sid"] for s in only_consumers["Statement"]][-1] == "AllowConsumers"

@@ -18,6 +18,7 @@ from components.redis import (
     parameter_family,
 )
 from infra.harness import run_program
+from infra.schema import init_parameters
 
 KEY = "arn:aws:kms:us-west-2:111122223333:key/cache"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -197,10 +198,12 @@ def test_only_the_group_and_secret_are_protected_and_all_are_children(cluster):
     assert {r.name for r in children if r.protect} == {"cache-group", "cache-auth"}
     assert all(r.name.startswith("cache-") for r in children)
     assert len(children) == len(cluster.resources) - 3  # stack, provider, component
-    for child in children:
-        if "tags" in child.inputs:
-            assert child.inputs["tags"]["Team"] == "platform"
-            assert child.inputs["tags"]["ManagedBy"] == "pulumi"
+    # Every child the SDK can tag is tagged: a forgotten ``tags=`` fails here instead of being skipped.
+    taggable = [r for r in children if "tags" in init_parameters(r.type)]
+    assert len(taggable) == 9
+    for child in taggable:
+        assert child.inputs["tags"]["Team"] == "platform", child.name
+        assert child.inputs["tags"]["ManagedBy"] == "pulumi", child.name
     assert cluster.named("cache-group").inputs["tags"]["Name"] == "acme-prod-usw2"
 
 
@@ -211,7 +214,7 @@ def test_only_the_group_and_secret_are_protected_and_all_are_children(cluster):
 def test_invalid_replication_group_ids_are_rejected(bad_id):
     with pytest.raises(ValueError, match="1-40 characters"):
         check_replication_group_id(bad_id)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="replication_group_id"):
         _args(replication_group_id=bad_id)
 
 
@@ -243,7 +246,7 @@ def test_parameter_family():
     assert parameter_family("valkey", "8.0") == "valkey8"
     assert parameter_family("valkey", "7.2") == "valkey7"
     assert parameter_family("redis", "7.1") == "redis7"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="memcached"):
         parameter_family("memcached", "1.6")
 
 

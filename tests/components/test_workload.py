@@ -1,6 +1,7 @@
 """Workload on its own: restricted pods, probes, HPA/PDB, default-deny networking, Pod Identity,
 an ALB with strict TLS, and no secret value anywhere in Kubernetes."""
 
+import hashlib
 import json
 import math
 
@@ -157,7 +158,10 @@ def test_deployment_rolls_safely_spreads_and_leaves_replicas_to_the_hpa(api):
     spread = spec["template"]["spec"]["topologySpreadConstraints"]
     assert [c["topologyKey"] for c in spread] == ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
     assert all(c["maxSkew"] == 1 and c["whenUnsatisfiable"] == "ScheduleAnyway" for c in spread)
-    assert spec["template"]["metadata"]["annotations"]["checksum/config"]
+    # A digest of the ConfigMap's data: any config change rolls the pods, which read it only at start.
+    config = api.named("api-config").inputs["data"]
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+    assert spec["template"]["metadata"]["annotations"]["checksum/config"] == digest
 
 
 def test_requests_and_memory_limit_but_no_cpu_limit(api):
@@ -369,8 +373,8 @@ def test_unpinned_images_are_refused(image):
     st.from_regex(r"[0-9a-f]{64}", fullmatch=True),
 )
 def test_digests_and_version_tags_are_accepted(repository, digest):
-    assert validate_image(f"{repository}@sha256:{digest}")
-    assert validate_image(f"registry.example:5000/{repository}:v1.2.3")
+    for image in (f"{repository}@sha256:{digest}", f"registry.example:5000/{repository}:v1.2.3"):
+        assert validate_image(image) == image
 
 
 @pytest.mark.parametrize(
