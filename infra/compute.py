@@ -18,7 +18,7 @@ from components.edge_waf import EdgeWaf, EdgeWafArgs
 from components.keda import Keda, KedaArgs
 from components.observability import ClusterObservability, ClusterObservabilityArgs
 from components.workload import IngressSpec, QueueScaler, Workload, WorkloadArgs
-from infra.config import RegionConfig, StackConfig
+from infra.config import AppConfig, RegionConfig, StackConfig
 
 API_NAMESPACE = "api"
 WORKER_NAMESPACE = "worker"
@@ -100,6 +100,18 @@ class CellServices:
     queue_urls: dict[str, pulumi.Input[str]]
     bucket_arn: pulumi.Input[str]
     bucket_key_arn: pulumi.Input[str]
+
+
+def _sizing(app: AppConfig) -> dict[str, object]:
+    """The WorkloadArgs fields an app's config sets: image, replica range, requests and limits."""
+    return {
+        "image": app.image,
+        "min_replicas": app.min_replicas,
+        "max_replicas": app.max_replicas,
+        "cpu_request_m": app.cpu_request_m,
+        "memory_request_mib": app.memory_request_mib,
+        "memory_limit_mib": app.memory_limit_mib,
+    }
 
 
 def create_compute(
@@ -224,12 +236,7 @@ def create_compute(
         WorkloadArgs(
             app="api",
             namespace=API_NAMESPACE,
-            image=apps.api.image,
-            min_replicas=apps.api.min_replicas,
-            max_replicas=apps.api.max_replicas,
-            cpu_request_m=apps.api.cpu_request_m,
-            memory_request_mib=apps.api.memory_request_mib,
-            memory_limit_mib=apps.api.memory_limit_mib,
+            **_sizing(apps.api),
             port=apps.api.port,
             health_path=apps.api.health_path,
             iam_policy_json=api_policy,
@@ -253,12 +260,7 @@ def create_compute(
         WorkloadArgs(
             app="worker",
             namespace=WORKER_NAMESPACE,
-            image=apps.worker.image,
-            min_replicas=apps.worker.min_replicas,
-            max_replicas=apps.worker.max_replicas,
-            cpu_request_m=apps.worker.cpu_request_m,
-            memory_request_mib=apps.worker.memory_request_mib,
-            memory_limit_mib=apps.worker.memory_limit_mib,
+            **_sizing(apps.worker),
             port=None,
             health_path=None,
             liveness_exec=list(apps.worker.liveness_command),
