@@ -1,4 +1,28 @@
-"""WAFv2 web ACL for CloudFront: AWS managed rule groups, a per-IP rate limit and encrypted logging."""
+"""WAFv2 web ACLs (CloudFront or regional): AWS managed rule groups, an optional request body
+limit, a per-IP rate limit and encrypted logging.
+
+AWS constraints relied on:
+
+- Capacity: the ACL's rules stay within the 1,500 WCUs the base price covers (5,000 at most,
+  each further 500 charged): https://aws.amazon.com/about-aws/whats-new/2023/04/aws-waf-web-acl-capacity-units-limits/
+  and https://docs.aws.amazon.com/waf/latest/developerguide/aws-waf-capacity-units.html.
+  :func:`web_acl_capacity` adds them up and the component refuses more. Managed groups have a
+  fixed capacity (CRS 700, KnownBadInputs and SQLi 200, IP reputation 25; overriding a rule's
+  action does not change it): https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html,
+  https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-use-case.html,
+  https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-ip-rep.html.
+  A rate-based rule costs 2, a regex match 3, a size constraint 1, plus 10 per text
+  transformation: https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statements-match.html,
+  https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based.html.
+- The Core Rule Set's ``SizeRestrictions_BODY`` blocks (403 by default) every body over 8 KB
+  (8,192 bytes), a size fixed in the rule whatever the resource's inspection limit. With
+  ``max_body_bytes`` it is overridden to Count (``rule_action_overrides``, the documented way to
+  change one rule of a managed group) and :mod:`components.waf_body` enforces the configured limit
+  instead, answering 413: https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html,
+  https://docs.aws.amazon.com/waf/latest/APIReference/API_RuleActionOverride.html,
+  https://docs.aws.amazon.com/waf/latest/developerguide/customizing-the-response-status-codes.html.
+  The CRS's other body rules still inspect only the first 8 KB of a load balancer's requests.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +33,28 @@ import pulumi
 import pulumi_aws as aws
 
 from components.base import child_opts, merge_tags
+from components.waf_body import body_limit_statement
 
-#: AWS managed rule groups in evaluation order. IP reputation runs first so known-bad sources are
-#: dropped before the costlier request inspection; KnownBadInputs covers Log4Shell and friends.
-MANAGED_RULE_GROUPS: tuple[str, ...] = (
-    "AWSManagedRulesAmazonIpReputationList",
-    "AWSManagedRulesCommonRuleSet",
-    "AWSManagedRulesKnownBadInputsRuleSet",
-    "AWSManagedRulesSQLiRuleSet",
-)
+#: AWS managed rule groups in evaluation order, with their fixed capacity in WCUs. IP reputation
+#: runs first so known-bad sources are dropped before the costlier request inspection;
+#: KnownBadInputs covers Log4Shell and friends.
+MANAGED_RULE_GROUPS: dict[str, int] = {
+    "AWSManagedRulesAmazonIpReputationList": 25,
+    "AWSManagedRulesCommonRuleSet": 700,
+    "AWSManagedRulesKnownBadInputsRuleSet": 200,
+    "AWSManagedRulesSQLiRuleSet": 200,
+}
+
+#: The Core Rule Set and its rule that blocks every body over 8 KB.
+CORE_RULE_SET = "AWSManagedRulesCommonRuleSet"
+CRS_BODY_SIZE_RULE = "SizeRestrictions_BODY"
+
+#: WCUs the base price of a web ACL covers.
+PRICED_CAPACITY_WCU = 1500
+
+#: Base WCUs of the statements this module writes, before text transformations.
+STATEMENT_WCU = {"rate_based_statement": 2, "regex_match_statement": 3, "size_constraint_statement": 1}
+TEXT_TRANSFORMATION_WCU = 10
 
 #: Headers that carry credentials; WAF logs must never store them.
 REDACTED_HEADERS: tuple[str, ...] = ("authorization", "cookie")
@@ -41,6 +78,10 @@ class EdgeWafArgs:
         log_retention_days: Retention of the WAF log group. Default: 365 (one year of audit).
         scope: ``CLOUDFRONT`` (for distributions; us-east-1 only) or ``REGIONAL`` (for load
             balancers in the provider's region). Default: ``CLOUDFRONT``.
+        max_body_bytes: Largest request body allowed, in bytes. When set, the Core Rule Set's
+            fixed 8 KB ``SizeRestrictions_BODY`` only counts and the rule ``MaxRequestBody``
+            answers 413 above this limit instead (see :mod:`components.waf_body` for what WAF
+            can and cannot see). Default: none (the CRS's 8 KB block applies).
         tags: Extra tags. Default: none.
     """
 
@@ -49,6 +90,7 @@ class EdgeWafArgs:
     rate_limit_per_5min: int = 2000
     log_retention_days: int = 365
     scope: Literal["CLOUDFRONT", "REGIONAL"] = "CLOUDFRONT"
+    max_body_bytes: int | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -61,26 +103,42 @@ def visibility(metric_name: str) -> dict:
     }
 
 
-def web_acl_rules(name: str, rate_limit_per_5min: int) -> list[dict]:
-    """The ACL's rules in priority order: the managed groups, then a per-IP rate-based block.
+def _managed_group(group: str, max_body_bytes: int | None) -> dict:
+    """A managed group statement; with a body limit of our own, the CRS's 8 KB rule only counts."""
+    statement = {"name": group, "vendor_name": "AWS"}
+    if group == CORE_RULE_SET and max_body_bytes is not None:
+        statement["rule_action_overrides"] = [{"name": CRS_BODY_SIZE_RULE, "action_to_use": {"count": {}}}]
+    return {"managed_rule_group_statement": statement}
 
-    Managed groups use ``override_action: none`` so their own block actions apply; the rate rule
-    comes last so requests already blocked by a managed group do not count against the limit.
+
+def web_acl_rules(name: str, rate_limit_per_5min: int, max_body_bytes: int | None = None) -> list[dict]:
+    """The ACL's rules in priority order: the body limit (if any), the managed groups, then a
+    per-IP rate-based block.
+
+    The body limit comes first so an oversize request is refused with a 413 that says why, before
+    any content inspection. Managed groups use ``override_action: none`` so their own block
+    actions apply; the rate rule comes last so requests already blocked do not count against it.
     """
-    rules = [
+    rules = []
+    if max_body_bytes is not None:
+        rules.append(
+            {
+                "name": "MaxRequestBody",
+                "action": {"block": {"custom_response": {"response_code": 413}}},
+                "statement": body_limit_statement(max_body_bytes),
+            }
+        )
+    rules += [
         {
             "name": group,
-            "priority": priority,
             "override_action": {"none": {}},
-            "statement": {"managed_rule_group_statement": {"name": group, "vendor_name": "AWS"}},
-            "visibility_config": visibility(f"{name}-{group}"),
+            "statement": _managed_group(group, max_body_bytes),
         }
-        for priority, group in enumerate(MANAGED_RULE_GROUPS)
+        for group in MANAGED_RULE_GROUPS
     ]
     rules.append(
         {
             "name": "RateLimitPerIp",
-            "priority": len(rules),
             "action": {"block": {}},
             "statement": {
                 "rate_based_statement": {
@@ -89,14 +147,33 @@ def web_acl_rules(name: str, rate_limit_per_5min: int) -> list[dict]:
                     "evaluation_window_sec": 300,
                 }
             },
-            "visibility_config": visibility(f"{name}-RateLimitPerIp"),
         }
     )
-    return rules
+    return [
+        {**rule, "priority": priority, "visibility_config": visibility(f"{name}-{rule['name']}")}
+        for priority, rule in enumerate(rules)
+    ]
+
+
+def web_acl_capacity(rules: list[dict]) -> int:
+    """The WCUs ``rules`` need, from the documented costs (text transformations counted at 10
+    each, NONE included, so the estimate errs high). Refuses statements it has no cost for."""
+    total = 0
+    for rule in rules:
+        ((kind, statement),) = rule["statement"].items()
+        if kind == "managed_rule_group_statement":
+            total += MANAGED_RULE_GROUPS[statement["name"]]
+        elif kind in STATEMENT_WCU:
+            transformations = statement.get("text_transformations", [])
+            total += STATEMENT_WCU[kind] + TEXT_TRANSFORMATION_WCU * len(transformations)
+        else:
+            raise ValueError(f"no documented WCU cost for {kind} (rule {rule['name']})")
+    return total
 
 
 class EdgeWaf(pulumi.ComponentResource):
-    """A web ACL with AWS managed rules and a per-IP rate limit, with its logging.
+    """A web ACL with AWS managed rules, an optional body limit and a per-IP rate limit, with its
+    logging.
 
     ``scope`` CLOUDFRONT (distributions): the ACL and its log group must live in us-east-1, so
     pass a us-east-1 provider in ``opts``. ``scope`` REGIONAL (load balancers): the provider of
@@ -109,13 +186,17 @@ class EdgeWaf(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EdgeWafArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:security:EdgeWaf", name, None, opts)
+        rules = web_acl_rules(args.name, args.rate_limit_per_5min, args.max_body_bytes)
+        capacity = web_acl_capacity(rules)
+        if capacity > PRICED_CAPACITY_WCU:
+            raise ValueError(f"web ACL {args.name} needs {capacity} WCUs, over the {PRICED_CAPACITY_WCU} priced in")
         self.web_acl = aws.wafv2.WebAcl(
             f"{name}-acl",
             name=args.name,
             description=f"Edge protection for {args.name}",
             scope=args.scope,
             default_action={"allow": {}},
-            rules=web_acl_rules(args.name, args.rate_limit_per_5min),
+            rules=rules,
             visibility_config=visibility(args.name),
             tags=merge_tags(args.name, args.tags),
             opts=child_opts(self),
