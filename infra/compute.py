@@ -150,6 +150,7 @@ def create_compute(
         ),
         opts=opts,
     )
+    max_body_bytes = config.apps.api.max_body_kb * 1024
     waf = EdgeWaf(
         f"{name}-api-waf",
         EdgeWafArgs(
@@ -158,6 +159,7 @@ def create_compute(
             rate_limit_per_5min=config.assets.waf_rate_limit,
             log_retention_days=config.monitoring.log_retention_days,
             scope="REGIONAL",
+            max_body_bytes=max_body_bytes,
             tags=tags,
         ),
         opts=opts,
@@ -225,7 +227,6 @@ def create_compute(
     common = dict(
         cluster_name=base,
         k8s_provider=cluster.k8s_provider,
-        config=app_config,
         secret_arns=services.secret_arns,
         # The cell's own VPC, plus the primary's (over the peering) where the writer is remote.
         egress_cidrs=sorted({services.vpc_cidr, services.writer_cidr}),
@@ -239,6 +240,8 @@ def create_compute(
             **_sizing(apps.api),
             port=apps.api.port,
             health_path=apps.api.health_path,
+            # WAF can only compare a declared Content-Length; the API refuses the bodies it cannot see.
+            config={**app_config, "MAX_BODY_BYTES": str(max_body_bytes)},
             iam_policy_json=api_policy,
             ingress=IngressSpec(
                 host=apps.api.host,
@@ -264,6 +267,7 @@ def create_compute(
             port=None,
             health_path=None,
             liveness_exec=list(apps.worker.liveness_command),
+            config=app_config,
             iam_policy_json=worker_policy,
             queue_scaler=QueueScaler(
                 queue_url=services.queue_urls[apps.worker.queue],

@@ -279,13 +279,17 @@ class AppConfig(_Model):
 
 class ApiConfig(AppConfig):
     """The HTTP API behind an ALB. ``host``: its public name; with it every serving region needs
-    ``apiCertificateArn``. Default: no host, no load balancer."""
+    ``apiCertificateArn``. Default: no host, no load balancer. ``maxBodyKb``: largest request body
+    in KiB, refused with 413 by the API's WAF (declared ``Content-Length``; the app gets it as
+    ``MAX_BODY_BYTES`` for bodies WAF cannot measure). Default: 1024 (1 MiB); at most 10240: larger
+    payloads belong in the asset bucket, not in API requests."""
 
     host: Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")] | None = (
         None
     )
     port: Annotated[int, Field(ge=1024, le=65535)] = 8080
     health_path: Annotated[str, Field(pattern=r"^/[\w./-]*$")] = "/healthz"
+    max_body_kb: Annotated[int, Field(ge=1, le=10240)] = 1024
 
 
 class WorkerConfig(AppConfig):
