@@ -163,7 +163,7 @@ class FlowLogBucket(pulumi.ComponentResource):
             policy=pulumi.Output.all(self.bucket.arn, account).apply(
                 lambda values: flow_log_bucket_policy(values[0], values[1], args.region)
             ),
-            # As in assets.py: the policy lands on a bucket whose public access and ACLs are settled.
+            # As in assets.py, the policy lands on a bucket whose public access and ACLs are settled.
             opts=child_opts(self, depends_on=guards),
         )
         self.bucket_name = self.bucket.bucket
@@ -173,7 +173,9 @@ class FlowLogBucket(pulumi.ComponentResource):
     def _harden(self, name: str, args: FlowLogBucketArgs) -> list[pulumi.Resource]:
         """Versioning, SSE-KMS with a bucket key, public access block, owner-enforced and lifecycle.
 
-        Returns the public access block and ownership controls, which the policy must wait for.
+        Returns what the policy, and through it the flow log, waits for: the public access block and
+        ownership controls, and the default encryption, which takes the key ARN and so follows any
+        update of the key (and of its policy admitting log delivery).
         """
         bucket, abort_days = self.bucket, args.abort_incomplete_multipart_days
         aws.s3.BucketVersioning(
@@ -183,7 +185,7 @@ class FlowLogBucket(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         # The bucket key cuts KMS requests (and their cost) for the many small log objects.
-        aws.s3.BucketServerSideEncryptionConfiguration(
+        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=bucket.id,
             rules=[
@@ -231,4 +233,4 @@ class FlowLogBucket(pulumi.ComponentResource):
             ],
             opts=child_opts(self),
         )
-        return [public_access, ownership]
+        return [public_access, ownership, encryption]

@@ -81,7 +81,7 @@ def test_lifecycle_tiers_then_expires_and_cleans_up(result):
 def test_policy_waits_for_the_guards_and_every_child_is_under_the_component(result):
     (component,) = result.of_type(COMPONENT)
     policy = result.named("fl-bucket-policy")
-    for guard in ("fl-public-access", "fl-ownership"):
+    for guard in ("fl-public-access", "fl-ownership", "fl-encryption"):
         assert result.named(guard).urn in policy.dependencies
     children = [r for r in result.resources if r.custom and r.type != "pulumi:providers:aws"]
     assert len(children) == 7
