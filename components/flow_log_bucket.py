@@ -19,10 +19,12 @@ AWS constraints this component relies on (each enforced here or in :class:`FlowL
 - Names: 3-63 characters of lowercase letters, digits, hyphens (and dots, which we do not use),
   starting and ending with a letter or digit, globally unique, minus reserved prefixes/suffixes.
   https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
-- Lifecycle: STANDARD_IA only after at least 30 days; a later transition out of STANDARD_IA at
-  least 30 days after it; GLACIER_IR bills at least 90 days, so expiring sooner costs extra.
-  Objects under 128 KB are not transitioned (small log files simply stay in STANDARD).
+- Lifecycle: STANDARD_IA only after at least 30 days; GLACIER_IR bills at least 90 days, so
+  expiring sooner costs extra; objects under 128 KB are not transitioned (small log files simply
+  stay in STANDARD).
   https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html
+  Objects must spend 30 days in STANDARD_IA before a lifecycle rule moves them on.
+  https://repost.aws/knowledge-center/s3-lifecycle-rule-glacier-storage
 """
 
 from __future__ import annotations
