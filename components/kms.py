@@ -66,6 +66,24 @@ def logs_grant(region: str) -> ServiceGrant:
     )
 
 
+def log_delivery_grant(region: str) -> ServiceGrant:
+    """What log delivery (VPC flow logs to S3) needs to write SSE-KMS objects in ``region``.
+
+    The actions and the ``aws:SourceAccount`` / ``aws:SourceArn`` conditions are the statement
+    AWS documents for V1 vended-log delivery to an SSE-KMS bucket:
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-S3.html
+    (linked from https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-cmk-policy.html).
+    """
+    return ServiceGrant(
+        service="delivery.logs.amazonaws.com",
+        actions=("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"),
+        conditions={
+            "StringEquals": {"aws:SourceAccount": "{account}"},
+            "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{region}:{{account}}:*"},
+        },
+    )
+
+
 def key_policy(account_id: str, grants: list[ServiceGrant]) -> str:
     """Render the key policy: account root administers, each service gets only its actions."""
     statements: list[dict] = [

@@ -1,9 +1,8 @@
-"""A three-tier VPC: public, private (NAT egress) and isolated subnets per AZ, with flow logs."""
+"""A three-tier VPC: public, private (NAT egress) and isolated subnets per AZ, with flow logs to S3."""
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -11,7 +10,8 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.base import LOG_RETENTION_DAYS, child_opts, merge_tags, stateful_opts
+from components.base import child_opts, merge_tags
+from components.flow_log_bucket import FlowLogBucket, FlowLogBucketArgs
 
 _RFC1918 = tuple(ipaddress.ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 _OUTPUTS = (
@@ -24,7 +24,8 @@ _OUTPUTS = (
     "nat_gateway_ids",
     "private_route_table_ids",
     "isolated_route_table_ids",
-    "flow_log_group_name",
+    "flow_log_bucket_name",
+    "flow_log_id",
     "s3_endpoint_id",
 )
 _AZ_NAME = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+)[a-z]$")
@@ -70,47 +71,13 @@ def region_of_az(availability_zone: str) -> str:
     return match.group(1)
 
 
-def flow_logs_trust_policy(log_group_arn: str) -> str:
-    """Trust policy letting only VPC Flow Logs of the log group's own account assume the role.
-
-    The account, region and partition come from the log group ARN, so the confused-deputy
-    conditions need no account id argument.
-    """
-    _, partition, _, region, account = log_group_arn.split(":")[:5]
-    statement = {
-        "Effect": "Allow",
-        "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-        "Action": "sts:AssumeRole",
-        "Condition": {
-            "StringEquals": {"aws:SourceAccount": account},
-            "ArnLike": {"aws:SourceArn": f"arn:{partition}:ec2:{region}:{account}:vpc-flow-log/*"},
-        },
-    }
-    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-
-
-def flow_logs_role_policy(log_group_arn: str) -> str:
-    """Role policy: write streams of the one flow-log group, nothing else (it already exists)."""
-    statement = {
-        "Effect": "Allow",
-        "Action": [
-            "logs:CreateLogStream",
-            "logs:PutLogEvents",
-            "logs:DescribeLogGroups",
-            "logs:DescribeLogStreams",
-        ],
-        "Resource": [log_group_arn, f"{log_group_arn}:*"],
-    }
-    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-
-
 @dataclass
 class NetworkArgs:
     """Inputs of :class:`Network`.
 
     Attributes:
-        name: Physical base name (``acme-prod-use1``) for Name tags, the flow-log group
-            ``/platform/{name}/vpc-flow-logs`` and its IAM role ``{name}-vpc-flow-logs``.
+        name: Physical base name (``acme-prod-use1``) for Name tags and the flow-log bucket
+            ``{name}-flow-logs-{account_id}``.
         cidr_block: RFC 1918 VPC CIDR, /16 to /20 (see :func:`subnet_layout`).
         availability_zones: The 2-3 AZ names to use, all in the provider's region. Explicit rather
             than looked up, because a subnet's AZ forces its replacement.
@@ -118,15 +85,18 @@ class NetworkArgs:
             egress dependency) or ``none`` (no internet egress from private subnets: for a cell
             that runs no workloads, such as a standby region holding only database replicas;
             S3 stays reachable through the gateway endpoint). Default: ``single``.
-        flow_logs_kms_key_arn: Customer-managed KMS key encrypting the flow-log group. Its policy
-            must grant ``logs.<region>.amazonaws.com`` use of the key.
-        flow_logs_retention_days: Flow-log retention, a CloudWatch-accepted value. Default: 365.
+        account_id: Account of the VPC; it owns the flow-log bucket and scopes log delivery.
+        flow_logs_kms_key_arn: Customer-managed KMS key (ARN) encrypting the flow-log bucket. Its
+            policy must carry ``components.kms.log_delivery_grant(region)``.
+        flow_logs_retention_days: Days flow-log objects are kept (see :class:`FlowLogBucketArgs`
+            for the lifecycle constraints). Default: 365.
         tags: Extra tags. Default: none.
     """
 
     name: str
     cidr_block: str
     availability_zones: list[str]
+    account_id: pulumi.Input[str]
     flow_logs_kms_key_arn: pulumi.Input[str]
     nat_strategy: Literal["none", "single", "per_az"] = "single"
     flow_logs_retention_days: int = 365
@@ -140,9 +110,6 @@ def _validate(args: NetworkArgs) -> str:
         raise ValueError(f"availability_zones {args.availability_zones} must be distinct AZs of one region")
     if args.nat_strategy not in ("none", "single", "per_az"):
         raise ValueError(f"nat_strategy {args.nat_strategy!r} must be 'none', 'single' or 'per_az'")
-    if args.flow_logs_retention_days not in LOG_RETENTION_DAYS:
-        allowed = sorted(LOG_RETENTION_DAYS)
-        raise ValueError(f"flow_logs_retention_days {args.flow_logs_retention_days} must be one of {allowed}")
     return regions.pop()
 
 
@@ -150,7 +117,8 @@ class Network(pulumi.ComponentResource):
     """VPC with public/private/isolated subnets per AZ, NAT egress, locked default SG and flow logs.
 
     Nothing gets a public IP by default, the default security group allows nothing, and all traffic
-    is logged to a KMS-encrypted log group. S3 traffic from private and isolated subnets stays on
+    is logged (AWS FSBP EC2.6) as Parquet files to a KMS-encrypted, tiered S3 bucket, far cheaper
+    than CloudWatch Logs ingestion at high volume. S3 traffic from private and isolated subnets stays on
     the AWS network through a gateway endpoint (also saving NAT data charges).
     """
 
@@ -160,6 +128,15 @@ class Network(pulumi.ComponentResource):
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
         region = _validate(args)
         self.layout = subnet_layout(args.cidr_block, len(args.availability_zones))
+        # Built first so its validation, too, runs before anything is registered.
+        bucket_args = FlowLogBucketArgs(
+            name_prefix=f"{args.name}-flow-logs",
+            account_id=args.account_id,
+            region=region,
+            kms_key_arn=args.flow_logs_kms_key_arn,
+            retention_days=args.flow_logs_retention_days,
+            tags=args.tags,
+        )
         super().__init__("platform:network:Vpc", name, None, opts)
         self._name, self._args = name, args
         self.vpc = aws.ec2.Vpc(
@@ -201,7 +178,8 @@ class Network(pulumi.ComponentResource):
             tags=merge_tags(f"{args.name}-s3", args.tags),
             opts=child_opts(self),
         )
-        log_group = self._create_flow_logs()
+        flow_logs = FlowLogBucket(f"{name}-flow-logs", bucket_args, opts=child_opts(self))
+        flow_log = self._create_flow_log(flow_logs)
 
         self.vpc_id = self.vpc.id
         self.cidr_block = self.vpc.cidr_block
@@ -212,7 +190,8 @@ class Network(pulumi.ComponentResource):
         self.nat_gateway_ids = [n.id for n in nats]
         self.private_route_table_ids = [t.id for t in private_tables]
         self.isolated_route_table_ids = [t.id for t in isolated_tables]
-        self.flow_log_group_name = log_group.name
+        self.flow_log_bucket_name = flow_logs.bucket_name
+        self.flow_log_id = flow_log.id
         self.s3_endpoint_id = s3_endpoint.id
         self.register_outputs({key: getattr(self, key) for key in _OUTPUTS})
 
@@ -299,42 +278,31 @@ class Network(pulumi.ComponentResource):
             )
         return nats
 
-    def _create_flow_logs(self) -> aws.cloudwatch.LogGroup:
-        """Flow logs of ALL traffic into a KMS-encrypted, retained and protected log group."""
+    def _create_flow_log(self, destination: FlowLogBucket) -> aws.ec2.FlowLog:
+        """Flow log of ALL traffic as hourly, Hive-partitioned Parquet files in ``destination``.
+
+        Allowed values, from the EC2 API
+        (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DestinationOptionsRequest.html,
+        https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateFlowLogs.html):
+        ``file_format`` plain-text|parquet, the two partition flags are independent booleans,
+        ``max_aggregation_interval`` 60|600 seconds (Nitro instances aggregate at 60 or less
+        regardless). Every option forces replacement, so they are fixed here, not configured.
+        """
         name, args = self._name, self._args
-        physical = f"{args.name}-vpc-flow-logs"
-        # Flow logs are audit evidence: guarded like other data, and by AWS deletion protection.
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-flow-logs",
-            name=f"/platform/{args.name}/vpc-flow-logs",
-            kms_key_id=args.flow_logs_kms_key_arn,
-            retention_in_days=args.flow_logs_retention_days,
-            deletion_protection_enabled=True,
-            tags=merge_tags(physical, args.tags),
-            opts=stateful_opts(self),
-        )
-        role = aws.iam.Role(
-            f"{name}-flow-logs-role",
-            name=physical,
-            assume_role_policy=log_group.arn.apply(flow_logs_trust_policy),
-            tags=merge_tags(physical, args.tags),
-            opts=child_opts(self),
-        )
-        policy = aws.iam.RolePolicy(
-            f"{name}-flow-logs-policy",
-            role=role.id,
-            policy=log_group.arn.apply(flow_logs_role_policy),
-            opts=child_opts(self),
-        )
-        aws.ec2.FlowLog(
+        return aws.ec2.FlowLog(
             f"{name}-flow-log",
             vpc_id=self.vpc.id,
             traffic_type="ALL",
-            log_destination_type="cloud-watch-logs",
-            log_destination=log_group.arn,
-            iam_role_arn=role.arn,
-            tags=merge_tags(physical, args.tags),
-            # Flow log creation checks the role can write, so its policy must exist first.
-            opts=child_opts(self, depends_on=[policy]),
+            log_destination_type="s3",
+            log_destination=destination.bucket_arn,
+            destination_options={
+                "file_format": "parquet",
+                "hive_compatible_partitions": True,
+                "per_hour_partition": True,
+            },
+            # 600 s, the default: fewer records for long flows, so less to store.
+            max_aggregation_interval=600,
+            tags=merge_tags(f"{args.name}-vpc-flow-logs", args.tags),
+            # Creation checks log delivery may write to the bucket: its policy must exist first.
+            opts=child_opts(self, depends_on=[destination.policy]),
         )
-        return log_group

@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.kms import CLOUDWATCH_ALARMS_GRANT, KmsKey, KmsKeyArgs, logs_grant
+from components.kms import CLOUDWATCH_ALARMS_GRANT, KmsKey, KmsKeyArgs, log_delivery_grant, logs_grant
 from components.monitoring import DbTarget, Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs, subnet_layout
 from components.postgres import Postgres, PostgresArgs, max_connections
@@ -73,7 +73,7 @@ class RegionalCell(pulumi.ComponentResource):
                 account_id=account_id,
                 alias=base,
                 description=f"Data, logs and alerts of {base}",
-                service_grants=[logs_grant(cell.region), CLOUDWATCH_ALARMS_GRANT],
+                service_grants=[logs_grant(cell.region), CLOUDWATCH_ALARMS_GRANT, log_delivery_grant(cell.region)],
                 tags=tags,
             ),
             opts=child,
@@ -85,6 +85,7 @@ class RegionalCell(pulumi.ComponentResource):
                 cidr_block=cell.cidr,
                 availability_zones=cell.zones,
                 nat_strategy=_nat_strategy(config, cell),
+                account_id=account_id,
                 flow_logs_kms_key_arn=self.key.arn,
                 flow_logs_retention_days=config.network.flow_log_retention_days,
                 tags=tags,

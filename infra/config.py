@@ -105,17 +105,13 @@ class NetworkConfig(_Model):
     """VPC settings shared by every cell.
 
     ``natGateways``: ``single`` (one NAT for the VPC, phase 1) or ``perAz`` (one per zone, so a
-    zone outage does not cut the others off). Default: ``single``. ``flowLogRetentionDays``:
-    default 365.
+    zone outage does not cut the others off). Default: ``single``. ``flowLogRetentionDays``: days
+    the flow-log files stay in the cell's S3 bucket, at least a year (FSBP / CIS). Default: 365.
     """
 
     nat_gateways: Literal["single", "perAz"] = "single"
-    flow_log_retention_days: int = 365
-
-    @field_validator("flow_log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        return _year_retention(value)
+    # An S3 lifecycle expiry takes any day count, not only CloudWatch's retention values.
+    flow_log_retention_days: Annotated[int, Field(ge=365)] = 365
 
 
 class ProxyConfig(_Model):

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import (
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
 try:  # imported as ``policy.pack`` by the tests, as a sibling module by the policy runtime
     from .rules import RULES, Rule, physical_name_violation
+    from .stack_rules import StackResource, flow_log_violations
 except ImportError:
     from rules import RULES, Rule, physical_name_violation
+    from stack_rules import StackResource, flow_log_violations
 
 
 def _validator(rule: Rule):
@@ -29,8 +37,16 @@ def _physical_names(args: ResourceValidationArgs, report_violation: ReportViolat
         report_violation(f"{args.urn}: {message}")
 
 
-def build_policies() -> list[ResourceValidationPolicy]:
-    """One resource policy per rule, plus the stack-name check on physical names."""
+def _flow_logs(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    resources = [
+        StackResource(r.resource_type, r.urn, r.props, tuple(d.urn for d in r.dependencies)) for r in args.resources
+    ]
+    for urn, message in flow_log_violations(resources):
+        report_violation(f"{urn}: {message}", urn)
+
+
+def build_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
+    """One resource policy per rule, the stack-name check on physical names and the flow-log check."""
     policies = [
         ResourceValidationPolicy(name=rule.name, description=rule.description, validate=_validator(rule))
         for rule in RULES
@@ -40,6 +56,13 @@ def build_policies() -> list[ResourceValidationPolicy]:
             name="stable-physical-names",
             description="Physical names never contain the stack name, so promotion updates in place.",
             validate=_physical_names,
+        )
+    )
+    policies.append(
+        StackValidationPolicy(
+            name="vpc-flow-logs-encrypted",
+            description="Every VPC has a flow log of ALL traffic into a KMS-encrypted destination (FSBP EC2.6).",
+            validate=_flow_logs,
         )
     )
     return policies

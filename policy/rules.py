@@ -186,6 +186,10 @@ def _eks(props: Mapping[str, Any], protect: bool) -> str | None:
     return "; ".join(problems) or None
 
 
+def _flow_log(props: Mapping[str, Any], protect: bool) -> str | None:
+    return None if props.get("trafficType") == "ALL" else "flow logs must capture ALL traffic (accepted and rejected)"
+
+
 def _protected(props: Mapping[str, Any], protect: bool) -> str | None:
     return None if protect else "stateful resource must be protected (protect=True)"
 
@@ -240,6 +244,12 @@ RULES: tuple[Rule, ...] = (
             }
         ),
         _sg_ingress,
+    ),
+    Rule(
+        "flow-logs-all-traffic",
+        "Flow logs record accepted and rejected traffic (see stack_rules.py for one per VPC).",
+        frozenset({"aws:ec2/flowLog:FlowLog"}),
+        _flow_log,
     ),
     Rule("no-public-ip-subnets", "Subnets never hand out public IPs.", frozenset({"aws:ec2/subnet:Subnet"}), _subnet),
     Rule(

@@ -5,18 +5,27 @@ from __future__ import annotations
 import copy
 
 import pytest
-from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
 from infra.harness import RecordedResource
 from policy.pack import build_policies
+from policy.stack_rules import BUCKET_ENCRYPTION, FLOW_LOG, LOG_GROUP, VPC, StackResource, flow_log_violations
 from tests.conftest import plan_of
 
-POLICIES = build_policies()
+POLICIES = [p for p in build_policies() if isinstance(p, ResourceValidationPolicy)]
+(STACK_POLICY,) = [p for p in build_policies() if isinstance(p, StackValidationPolicy)]
 
 
-def _evaluate(resource: RecordedResource, props: dict | None = None, protect: bool | None = None) -> list[str]:
-    """Run every policy on one resource; return 'policy: message' for each violation."""
-    options = PolicyResourceOptions(
+def _options(resource: RecordedResource, protect: bool | None = None) -> PolicyResourceOptions:
+    return PolicyResourceOptions(
         protect=resource.protect if protect is None else protect,
         ignore_changes=[],
         delete_before_replace=None,
@@ -25,6 +34,11 @@ def _evaluate(resource: RecordedResource, props: dict | None = None, protect: bo
         additional_secret_outputs=[],
         parent=resource.parent,
     )
+
+
+def _evaluate(resource: RecordedResource, props: dict | None = None, protect: bool | None = None) -> list[str]:
+    """Run every resource policy on one resource; return 'policy: message' for each violation."""
+    options = _options(resource, protect)
     args = ResourceValidationArgs(
         resource.type, resource.inputs if props is None else props, resource.urn, resource.name, options, None
     )
@@ -80,6 +94,7 @@ def _primary(r):
             "no-world-ingress",
         ),
         ("aws:ec2/subnet:Subnet", None, {"mapPublicIpOnLaunch": True}, "no-public-ip-subnets"),
+        ("aws:ec2/flowLog:FlowLog", None, {"trafficType": "REJECT"}, "flow-logs-all-traffic"),
         ("aws:sqs/queue:Queue", None, {"name": "acme-prod-phase2-jobs"}, "stable-physical-names"),
     ],
 )
@@ -106,3 +121,53 @@ def test_unprotected_stateful_resources_are_refused():
     assert _evaluate(bucket, protect=False) == [
         f"stateful-protected: {bucket.urn}: stateful resource must be protected (protect=True)"
     ]
+
+
+def _evaluate_stack(resources: list[RecordedResource]) -> list[str]:
+    """Run the stack policy the way the engine does: PolicyResources linked by their dependencies."""
+    by_urn: dict[str, PolicyResource] = {}
+    for r in resources:
+        dependencies = [by_urn[u] for u in r.dependencies if u in by_urn]
+        by_urn[r.urn] = PolicyResource(r.type, r.inputs, r.urn, r.name, _options(r), None, None, dependencies, {})
+    found: list[str] = []
+    STACK_POLICY.validate(StackValidationArgs(list(by_urn.values())), lambda message, urn=None: found.append(message))
+    return found
+
+
+def test_every_vpc_of_every_phase_is_flow_logged_into_a_kms_encrypted_bucket():
+    for stack in ("phase1", "phase3", "phase4"):
+        plan = plan_of(stack)
+        assert plan.of_type(VPC) and _evaluate_stack(plan.resources) == []
+
+
+def test_a_vpc_without_its_flow_log_is_refused():
+    resources = plan_of("phase3").resources
+    dropped = min((r for r in resources if r.type == FLOW_LOG), key=lambda r: r.urn)
+    (vpc_urn,) = [u for u in dropped.dependencies if f"${VPC}::" in u]
+    found = _evaluate_stack([r for r in resources if r.urn != dropped.urn])
+    assert found == [f"{vpc_urn}: VPC has no flow log capturing ALL traffic (FSBP EC2.6)"]
+
+
+def test_a_flow_log_bucket_without_sse_kms_is_refused():
+    resources = copy.deepcopy(plan_of("phase1").resources)
+    (flow_log,) = [r for r in resources if r.type == FLOW_LOG]
+    encryption = next(
+        r for r in resources if r.type == BUCKET_ENCRYPTION and set(r.dependencies) & set(flow_log.dependencies)
+    )
+    encryption.inputs["rules"] = [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    (message,) = _evaluate_stack(resources)
+    assert message.startswith(f"{flow_log.urn}: flow log destination must be KMS-encrypted: bucket ")
+
+
+def test_a_cloudwatch_destination_must_be_a_kms_encrypted_log_group():
+    vpc = StackResource(VPC, "urn:vpc", {}, ())
+    group = StackResource(LOG_GROUP, "urn:group", {"kmsKeyId": "arn:aws:kms:eu-west-1:1:key/k"}, ())
+    flow_log = {"trafficType": "ALL", "logDestinationType": "cloud-watch-logs"}
+    logged = StackResource(FLOW_LOG, "urn:flow", flow_log, ("urn:vpc", "urn:group"))
+    assert flow_log_violations([vpc, group, logged]) == []
+    plain = StackResource(LOG_GROUP, "urn:group", {}, ())
+    assert flow_log_violations([vpc, plain, logged]) == [
+        ("urn:flow", "flow log destination must be KMS-encrypted: log group urn:group is not KMS-encrypted")
+    ]
+    rejected_only = StackResource(FLOW_LOG, "urn:flow", {**flow_log, "trafficType": "REJECT"}, ("urn:vpc", "urn:group"))
+    assert [urn for urn, _ in flow_log_violations([vpc, group, rejected_only])] == ["urn:vpc"]

@@ -5,7 +5,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from components.kms import KmsKey, KmsKeyArgs, ServiceGrant, key_policy, logs_grant
+from components.kms import KmsKey, KmsKeyArgs, ServiceGrant, key_policy, log_delivery_grant, logs_grant
 from infra.harness import run_program
 
 
@@ -62,3 +62,20 @@ def test_policy_scopes_service_grants_to_the_account():
 def test_a_grant_with_no_documented_condition_has_none():
     policy = json.loads(key_policy("111122223333", [ServiceGrant("cloudwatch.amazonaws.com", conditions={})]))
     assert "Condition" not in policy["Statement"][1]
+
+
+def test_log_delivery_may_use_the_key_only_for_its_own_accounts_logs_in_the_region():
+    policy = json.loads(key_policy("111122223333", [log_delivery_grant("eu-west-1")]))
+    delivery = policy["Statement"][1]
+    assert delivery["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert delivery["Action"] == [
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:DescribeKey",
+    ]
+    assert delivery["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "111122223333"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:logs:eu-west-1:111122223333:*"},
+    }

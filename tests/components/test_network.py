@@ -1,7 +1,6 @@
 """Network on its own: subnet maths, NAT strategies, nothing public, flow logs, S3 endpoint, region."""
 
 import ipaddress
-import json
 
 import pulumi
 import pulumi_aws as aws
@@ -9,14 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.network import (
-    Network,
-    NetworkArgs,
-    flow_logs_role_policy,
-    flow_logs_trust_policy,
-    region_of_az,
-    subnet_layout,
-)
+from components.network import Network, NetworkArgs, region_of_az, subnet_layout
 from infra.harness import run_program
 
 AZS = ["us-west-2a", "us-west-2b", "us-west-2c"]
@@ -32,7 +24,8 @@ OUTPUTS = (
     "nat_gateway_ids",
     "private_route_table_ids",
     "isolated_route_table_ids",
-    "flow_log_group_name",
+    "flow_log_bucket_name",
+    "flow_log_id",
     "s3_endpoint_id",
 )
 
@@ -45,6 +38,7 @@ def _program(nat_strategy="single", **overrides):
             "cidr_block": "10.20.0.0/16",
             "availability_zones": AZS,
             "nat_strategy": nat_strategy,
+            "account_id": "111122223333",
             "flow_logs_kms_key_arn": KEY_ARN,
             "tags": {"Team": "platform"},
             **overrides,
@@ -119,17 +113,17 @@ def test_region_of_az():
 
 
 @pytest.mark.parametrize(
-    "overrides",
+    ("overrides", "message"),
     [
-        {"availability_zones": ["us-west-2a", "us-east-1b"]},
-        {"availability_zones": ["us-west-2a", "us-west-2a"]},
-        {"flow_logs_retention_days": 366},
-        {"nat_strategy": "nat-instance"},
+        ({"availability_zones": ["us-west-2a", "us-east-1b"]}, "availability_zones"),
+        ({"availability_zones": ["us-west-2a", "us-west-2a"]}, "availability_zones"),
+        ({"flow_logs_retention_days": 170}, "retention_days=170"),
+        ({"nat_strategy": "nat-instance"}, "nat_strategy"),
+        ({"name": "Acme-Prod"}, "name_prefix"),
     ],
 )
-def test_invalid_args_are_rejected_with_a_value_error(overrides):
-    (field,) = overrides
-    with pytest.raises(ValueError, match=field):
+def test_invalid_args_are_rejected_with_a_value_error(overrides, message):
+    with pytest.raises(ValueError, match=message):
         run_program(_program(**overrides))
 
 
@@ -207,40 +201,38 @@ def test_default_security_group_has_no_rules(single):
     assert sg.inputs["ingress"] == [] and sg.inputs["egress"] == []
 
 
-def test_flow_logs_capture_all_traffic_into_an_encrypted_retained_group(single):
+def test_flow_logs_capture_all_traffic_as_parquet_into_the_cells_bucket(single):
     (vpc,) = single.of_type("aws:ec2/vpc:Vpc")
     assert vpc.inputs["enableDnsSupport"] is True and vpc.inputs["enableDnsHostnames"] is True
-    (group,) = single.of_type("aws:cloudwatch/logGroup:LogGroup")
-    assert group.inputs["name"] == "/platform/acme-prod-usw2/vpc-flow-logs"
-    assert group.inputs["kmsKeyId"] == KEY_ARN
-    assert group.inputs["retentionInDays"] >= 365
-    assert group.protect is True
+    (bucket,) = single.of_type("aws:s3/bucket:Bucket")
+    assert bucket.inputs["bucket"] == "acme-prod-usw2-flow-logs-111122223333"
+    assert bucket.protect is True
     (flow,) = single.of_type("aws:ec2/flowLog:FlowLog")
     assert flow.inputs["vpcId"] == "net-vpc-id"
     assert flow.inputs["trafficType"] == "ALL"
-    assert flow.inputs["logDestinationType"] == "cloud-watch-logs"
-    assert flow.inputs["logDestination"] == f"arn:aws:cloudwatch:us-west-2:123456789012:{group.name}"
-    assert flow.inputs["iamRoleArn"].endswith(":net-flow-logs-role")
+    assert flow.inputs["logDestinationType"] == "s3"
+    assert flow.inputs["logDestination"] == f"arn:aws:s3:us-west-2:123456789012:{bucket.name}"
+    assert flow.inputs["destinationOptions"] == {
+        "fileFormat": "parquet",
+        "hiveCompatiblePartitions": True,
+        "perHourPartition": True,
+    }
+    assert flow.inputs["maxAggregationInterval"] == 600
+    # S3 destinations need no delivery role.
+    assert "iamRoleArn" not in flow.inputs
+    assert single.named("net-flow-logs-bucket-policy").urn in flow.dependencies
 
 
-def test_flow_log_role_is_trusted_only_by_flow_logs_and_scoped_to_its_group(single):
-    role = single.named("net-flow-logs-role")
-    (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
-    assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
-    assert trust["Action"] == "sts:AssumeRole"
-    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
-    (statement,) = json.loads(single.named("net-flow-logs-policy").inputs["policy"])["Statement"]
-    group_arn = "arn:aws:cloudwatch:us-west-2:123456789012:net-flow-logs"
-    assert statement["Resource"] == [group_arn, f"{group_arn}:*"]
-    assert all("*" not in action for action in statement["Action"])
+def test_the_cloudwatch_flow_log_path_is_gone(single):
+    assert single.of_type("aws:cloudwatch/logGroup:LogGroup") == []
+    assert single.of_type("aws:iam/role:Role") == single.of_type("aws:iam/rolePolicy:RolePolicy") == []
 
 
-def test_policy_documents_derive_scope_from_the_log_group_arn():
-    arn = "arn:aws-cn:logs:cn-north-1:444455556666:log-group:/platform/x/vpc-flow-logs"
-    (trust,) = json.loads(flow_logs_trust_policy(arn))["Statement"]
-    assert trust["Condition"]["ArnLike"] == {"aws:SourceArn": "arn:aws-cn:ec2:cn-north-1:444455556666:vpc-flow-log/*"}
-    (statement,) = json.loads(flow_logs_role_policy(arn))["Statement"]
-    assert "logs:CreateLogGroup" not in statement["Action"]
+def test_flow_log_retention_reaches_the_bucket_lifecycle():
+    result = run_program(_program(flow_logs_retention_days=731))
+    (lifecycle,) = result.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    (rule,) = lifecycle.inputs["rules"]
+    assert rule["expiration"] == {"days": 731}
 
 
 def test_s3_gateway_endpoint_serves_private_and_isolated_tables(single):
@@ -263,7 +255,8 @@ def test_outputs_expose_every_id_and_the_layout(single):
         "nat_gateway_ids": ["net-nat-0-id"],
         "private_route_table_ids": [f"net-private-rt-{i}-id" for i in range(3)],
         "isolated_route_table_ids": [f"net-isolated-rt-{i}-id" for i in range(3)],
-        "flow_log_group_name": "/platform/acme-prod-usw2/vpc-flow-logs",
+        "flow_log_bucket_name": "acme-prod-usw2-flow-logs-111122223333",
+        "flow_log_id": "net-flow-log-id",
         "s3_endpoint_id": "net-s3-endpoint-id",
     }
     assert single.outputs["layout"] == ["10.20.0.0/18", "10.20.64.0/18", "10.20.128.0/18"]
@@ -289,10 +282,11 @@ def test_every_taggable_child_is_named_and_carries_caller_tags(per_az):
         "pulumi:providers:aws",
         "aws:ec2/route:Route",
         "aws:ec2/routeTableAssociation:RouteTableAssociation",
-        "aws:iam/rolePolicy:RolePolicy",
     }
-    tagged = [r for r in per_az.resources if r.custom and r.type not in untaggable]
-    assert len(tagged) == 29
+    # The bucket's configuration resources carry no tags of their own; the bucket does.
+    tagged = [r for r in per_az.resources if r.custom and r.type not in untaggable and not r.type.startswith("aws:s3/")]
+    tagged += per_az.of_type("aws:s3/bucket:Bucket")
+    assert len(tagged) == 28
     for resource in tagged:
         assert resource.inputs["tags"]["Name"].startswith("acme-prod-usw2"), resource.name
         assert resource.inputs["tags"]["Team"] == "platform"
