@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import (
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
 try:  # imported as ``policy.pack`` by the tests, as a sibling module by the policy runtime
     from .rules import RULES, Rule, physical_name_violation
+    from .stack_rules import STACK_RULES, StackResource
 except ImportError:
     from rules import RULES, Rule, physical_name_violation
+    from stack_rules import STACK_RULES, StackResource
 
 
 def _validator(rule: Rule):
@@ -29,8 +37,24 @@ def _physical_names(args: ResourceValidationArgs, report_violation: ReportViolat
         report_violation(f"{args.urn}: {message}")
 
 
-def build_policies() -> list[ResourceValidationPolicy]:
-    """One resource policy per rule, plus the stack-name check on physical names."""
+def stack_resources(args: StackValidationArgs) -> list[StackResource]:
+    """The engine's view of the stack as the cross-resource rules take it."""
+    return [
+        StackResource(r.resource_type, r.urn, r.props, tuple(d.urn for d in r.dependencies)) for r in args.resources
+    ]
+
+
+def _stack_validator(rule):
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        for urn, message in rule(stack_resources(args)):
+            report_violation(f"{urn}: {message}", urn)
+
+    return validate
+
+
+def build_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
+    """One resource policy per rule, the stack-name check on physical names, and one stack policy
+    per cross-resource rule."""
     policies = [
         ResourceValidationPolicy(name=rule.name, description=rule.description, validate=_validator(rule))
         for rule in RULES
@@ -42,4 +66,8 @@ def build_policies() -> list[ResourceValidationPolicy]:
             validate=_physical_names,
         )
     )
+    policies += [
+        StackValidationPolicy(name=name, description=description, validate=_stack_validator(rule))
+        for name, description, rule in STACK_RULES
+    ]
     return policies

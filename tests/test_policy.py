@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import json
 
 import pytest
-from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
 from infra.harness import RecordedResource
 from policy.pack import build_policies
 from tests.conftest import plan_of
 
-POLICIES = build_policies()
+POLICIES = [p for p in build_policies() if isinstance(p, ResourceValidationPolicy)]
+STACK_POLICIES = [p for p in build_policies() if isinstance(p, StackValidationPolicy)]
 
 
-def _evaluate(resource: RecordedResource, props: dict | None = None, protect: bool | None = None) -> list[str]:
-    """Run every policy on one resource; return 'policy: message' for each violation."""
-    options = PolicyResourceOptions(
+def _options(resource: RecordedResource, protect: bool | None = None) -> PolicyResourceOptions:
+    return PolicyResourceOptions(
         protect=resource.protect if protect is None else protect,
         ignore_changes=[],
         delete_before_replace=None,
@@ -25,6 +35,11 @@ def _evaluate(resource: RecordedResource, props: dict | None = None, protect: bo
         additional_secret_outputs=[],
         parent=resource.parent,
     )
+
+
+def _evaluate(resource: RecordedResource, props: dict | None = None, protect: bool | None = None) -> list[str]:
+    """Run every policy on one resource; return 'policy: message' for each violation."""
+    options = _options(resource, protect)
     args = ResourceValidationArgs(
         resource.type, resource.inputs if props is None else props, resource.urn, resource.name, options, None
     )
@@ -106,3 +121,38 @@ def test_unprotected_stateful_resources_are_refused():
     assert _evaluate(bucket, protect=False) == [
         f"stateful-protected: {bucket.urn}: stateful resource must be protected (protect=True)"
     ]
+
+
+def _evaluate_stack(resources: list[RecordedResource]) -> list[str]:
+    """Run every stack policy the way the engine does, dependencies as PolicyResources."""
+    policy_resources: dict[str, PolicyResource] = {}
+    for r in resources:  # registration order: a resource's dependencies come before it
+        dependencies = [policy_resources[u] for u in r.dependencies if u in policy_resources]
+        policy_resources[r.urn] = PolicyResource(
+            r.type, r.inputs, r.urn, r.name, _options(r), None, None, dependencies, {}
+        )
+    args = StackValidationArgs(list(policy_resources.values()))
+    found: list[str] = []
+    for policy in STACK_POLICIES:
+        policy.validate(args, lambda message, urn=None, name=policy.name: found.append(f"{name}: {message}"))
+    return found
+
+
+def test_the_stack_policies_pass_every_phase(phase_plan):
+    assert [p.name for p in STACK_POLICIES] == ["eventbridge-can-publish-to-sns"]
+    assert phase_plan.of_type("aws:cloudwatch/eventTarget:EventTarget") != []
+    assert _evaluate_stack(phase_plan.resources) == []
+
+
+def test_the_stack_policy_catches_a_key_that_locks_eventbridge_out():
+    plan = plan_of("phase1")
+    resources = []
+    for r in plan.resources:
+        if r.type == "aws:kms/key:Key":
+            document = json.loads(r.inputs["policy"])
+            kept = [s for s in document["Statement"] if s.get("Principal") != {"Service": "events.amazonaws.com"}]
+            r = dataclasses.replace(r, inputs={**r.inputs, "policy": json.dumps({**document, "Statement": kept})})
+        resources.append(r)
+    found = _evaluate_stack(resources)
+    assert found and all(v.startswith("eventbridge-can-publish-to-sns: ") for v in found)
+    assert any("does not let events.amazonaws.com encrypt messages" in v for v in found)
