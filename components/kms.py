@@ -32,6 +32,10 @@ class ServiceGrant:
 #: CloudWatch alarms publish to encrypted SNS topics through the key. AWS documents no condition
 #: key for this principal, so the grant has none (an alarm elsewhere cannot name our topic).
 CLOUDWATCH_ALARMS_GRANT = ServiceGrant("cloudwatch.amazonaws.com", conditions={})
+#: EventBridge rules publish to encrypted SNS topics through the key; the SNS guide's statement
+#: for AWS event sources has no condition either.
+#: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+EVENTBRIDGE_GRANT = ServiceGrant("events.amazonaws.com", conditions={})
 
 
 @dataclass

@@ -1,8 +1,27 @@
-"""Regional alerting: an encrypted SNS topic, CloudWatch alarms, application log groups, a dashboard.
+"""Regional alerting: an encrypted SNS topic, CloudWatch alarms, RDS events, application log
+groups, a dashboard.
 
 One instance per region: a CloudWatch alarm can only notify an SNS topic in its own region, so the
 caller creates one per regional cell, plus one in us-east-1 for CloudFront (whose metrics exist
 only there).
+
+AWS constraints relied on:
+
+- Storage autoscaling grows an instance once free space is at most 10% of its allocation for
+  5 minutes (then waits at least 6 hours), and the allocation never shrinks below the initial
+  one; so free space below a floor under 10% of the *initial* allocation means autoscaling has
+  already acted and not (yet) helped. That floor is the free-storage alarm; nearing
+  ``max_allocated_storage`` and blocked autoscaling come as RDS events (:mod:`components.db_events`).
+  https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html
+- The topic policy lets ``cloudwatch.amazonaws.com`` publish only for our alarms, and, when RDS
+  events are routed here, ``events.amazonaws.com`` without a Condition block (EventBridge does
+  not support one in SNS topic policies); the key policy must grant both services
+  ``kms:GenerateDataKey*`` and ``kms:Decrypt`` (the caller's ``KmsKey``).
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+  https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
+  https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+- Alarm names: at most 255 characters.
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
 """
 
 from __future__ import annotations
@@ -13,7 +32,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.alb_alarms import AlbAlarms, AlbAlarmsArgs, AlbThresholds
 from components.base import YEAR_LOG_RETENTION_DAYS, child_opts, merge_tags, stateful_opts
+from components.dashboard import dashboard_body
+from components.db_events import DbEvents, DbEventsArgs
 
 _MAX_ALARM_NAME = 255
 _GIB = 1024**3
@@ -25,28 +47,38 @@ class AlarmThresholds:
     """Alarm thresholds; every alarm fires when the metric is beyond the value for its periods.
 
     Defaults: ``db_cpu_percent=70``, ``db_connections_percent=80`` (of the instance's
-    max_connections), ``replica_lag_seconds=30``, ``db_free_storage_percent=10`` (of allocated
-    storage; alarms below it), ``cache_cpu_percent=70``, ``cache_memory_percent=80``,
+    max_connections), ``replica_lag_seconds=30``, ``db_free_storage_floor_percent=5`` (of the
+    initial allocated storage: half of storage autoscaling's lowest trigger; must be below 10),
+    ``cache_cpu_percent=70``, ``cache_memory_percent=80``,
     ``cache_evictions=0`` (evictions per 5 minutes, sustained), ``queue_oldest_message_seconds=300``,
-    ``dlq_depth=0`` (one dead letter alarms), ``cdn_5xx_rate_percent=1.0``.
+    ``dlq_depth=0`` (one dead letter alarms), ``cdn_5xx_rate_percent=1.0``, ``alb=AlbThresholds()``
+    (p95 0.3 s, 5xx 1%, 0 unhealthy targets).
     """
 
     db_cpu_percent: float = 70
     db_connections_percent: float = 80
     replica_lag_seconds: float = 30
-    db_free_storage_percent: float = 10
+    db_free_storage_floor_percent: float = 5
     cache_cpu_percent: float = 70
     cache_memory_percent: float = 80
     cache_evictions: int = 0
     queue_oldest_message_seconds: int = 300
     dlq_depth: int = 0
     cdn_5xx_rate_percent: float = 1.0
+    alb: AlbThresholds = field(default_factory=AlbThresholds)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.db_free_storage_floor_percent < 10:
+            raise ValueError(
+                f"db_free_storage_floor_percent {self.db_free_storage_floor_percent} must be above 0 and below 10 "
+                "(storage autoscaling's trigger), or the alarm pages for low storage autoscaling fixes"
+            )
 
 
 @dataclass(frozen=True)
 class DbTarget:
-    """An RDS instance to watch: its identifier, ``max_connections`` parameter, allocated storage
-    in GiB (with storage autoscaling, the current allocation) and whether it is a read replica."""
+    """An RDS instance to watch: its identifier, ``max_connections`` parameter, *initial* allocated
+    storage in GiB (storage autoscaling only ever grows it) and whether it is a read replica."""
 
     identifier: str
     max_connections: int
@@ -73,6 +105,8 @@ class MonitoringArgs:
         dead_letter_queues: Dead-letter queue names (any message alarms). Default: none.
         cdn_distribution_ids: CloudFront distribution ids; only meaningful in a us-east-1
             instance. May be outputs, so alarms are named by list index. Default: none.
+        load_balancers: ALBs to alarm on, ``label -> ARN suffix`` (``app/<name>/<id>``; may be an
+            output, see :func:`components.alb_alarms.lookup_alb_arn_suffix`). Default: none.
         app_log_groups: Application log groups to create, e.g. ``/platform/acme-prod/api``.
             Default: none.
         log_retention_days: Retention of those log groups, >= 365. Default: 365.
@@ -90,6 +124,7 @@ class MonitoringArgs:
     queues: list[str] = field(default_factory=list)
     dead_letter_queues: list[str] = field(default_factory=list)
     cdn_distribution_ids: list[pulumi.Input[str]] = field(default_factory=list)
+    load_balancers: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     app_log_groups: list[str] = field(default_factory=list)
     log_retention_days: int = 365
     dashboard: bool = True
@@ -180,11 +215,14 @@ _GT, _LT = "GreaterThanThreshold", "LessThanThreshold"
 _DB_CPU = _Metric("db-cpu", "AWS/RDS", "CPUUtilization", "Average", _GT, "missing", "CPU high")
 _DB_CONNECTIONS = _Metric("db-connections", "AWS/RDS", "DatabaseConnections", "Average", _GT, "missing",
                           "near max_connections")
-# Storage drifts rather than spikes: two periods suffice, one would page on a temp-file burst.
+# Below autoscaling's trigger: it already acted and did not help in time (cooldown, at the maximum,
+# quota). Storage drifts rather than spikes: two periods suffice, one would page on a temp-file burst.
 _DB_FREE_STORAGE = _Metric("db-free-storage", "AWS/RDS", "FreeStorageSpace", "Minimum", _LT, "missing",
-                           "storage low", periods=2)
-# A replica that stops reporting lag serves reads of unknown staleness, so a gap pages too.
-_DB_REPLICA_LAG = _Metric("db-replica-lag", "AWS/RDS", "ReplicaLag", "Maximum", _GT, "breaching",
+                           "free storage below the floor storage autoscaling should keep it above", periods=2)
+# A replica reports no lag while it is being created (hours, cross-region) nor once replication
+# broke. "missing" shows that as INSUFFICIENT_DATA without paging (and without a false OK); a broken
+# or failed replica pages through its RDS events instead (components.db_events).
+_DB_REPLICA_LAG = _Metric("db-replica-lag", "AWS/RDS", "ReplicaLag", "Maximum", _GT, "missing",
                           "replica lag high", period=60, periods=5)
 _CACHE_CPU = _Metric("cache-cpu", "AWS/ElastiCache", "EngineCPUUtilization", "Average", _GT, "missing",
                      "engine CPU high")
@@ -216,7 +254,7 @@ def alarm_specs(args: MonitoringArgs) -> list[AlarmSpec]:
             _DB_CPU.spec(prefix, ident, dims, t.db_cpu_percent),
             _DB_CONNECTIONS.spec(prefix, ident, dims, db.max_connections * t.db_connections_percent / 100),
             _DB_FREE_STORAGE.spec(
-                prefix, ident, dims, db.allocated_storage_gb * _GIB * t.db_free_storage_percent / 100
+                prefix, ident, dims, db.allocated_storage_gb * _GIB * t.db_free_storage_floor_percent / 100
             ),
         ]
         if db.is_replica:
@@ -237,9 +275,10 @@ def alarm_specs(args: MonitoringArgs) -> list[AlarmSpec]:
     return specs
 
 
-def topic_policy(topic_arn: str, account_id: str, alarm_prefix: str) -> str:
+def topic_policy(topic_arn: str, account_id: str, alarm_prefix: str, eventbridge: bool = False) -> str:
     """Topic policy: only this account's CloudWatch alarms named ``{alarm_prefix}-*`` may publish,
-    and nothing may publish without TLS. Partition and region come from the topic ARN."""
+    with ``eventbridge`` also EventBridge rules (which cannot be narrowed by a Condition), and
+    nothing may publish without TLS. Partition and region come from the topic ARN."""
     _, partition, _, region, _, _ = topic_arn.split(":", 5)
     alarms = f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{alarm_prefix}-*"
     statements = [
@@ -254,6 +293,18 @@ def topic_policy(topic_arn: str, account_id: str, alarm_prefix: str) -> str:
                 "ArnLike": {"aws:SourceArn": alarms},
             },
         },
+    ]
+    if eventbridge:
+        statements.append(
+            {
+                "Sid": "AllowEventBridgeToPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+            }
+        )
+    statements += [
         {
             "Sid": "DenyInsecureTransport",
             "Effect": "Deny",
@@ -266,77 +317,16 @@ def topic_policy(topic_arn: str, account_id: str, alarm_prefix: str) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
-@dataclass(frozen=True)
-class _Row:
-    """One dashboard row: a widget per ``(metric, statistic)``, a line per target."""
-
-    title: str
-    namespace: str
-    dimension: str
-    metrics: tuple[tuple[str, str], ...]
-    extra_dimensions: tuple[str, ...] = ()
-    region: str | None = None
-
-
-_ROWS = (
-    _Row("Database", "AWS/RDS", "DBInstanceIdentifier", (("CPUUtilization", "Average"),
-         ("DatabaseConnections", "Average"), ("FreeStorageSpace", "Minimum"), ("ReplicaLag", "Maximum"))),
-    _Row("Cache", "AWS/ElastiCache", "CacheClusterId", (("EngineCPUUtilization", "Average"),
-         ("DatabaseMemoryUsagePercentage", "Average"), ("Evictions", "Sum"))),
-    _Row("Queue", "AWS/SQS", "QueueName", (("ApproximateAgeOfOldestMessage", "Maximum"),
-         ("ApproximateNumberOfMessagesVisible", "Maximum"))),
-    _Row("Dead-letter queue", "AWS/SQS", "QueueName", (("ApproximateNumberOfMessagesVisible", "Maximum"),)),
-    # CloudFront metrics exist only in us-east-1, whatever region the dashboard is viewed from.
-    _Row("CDN", "AWS/CloudFront", "DistributionId", (("5xxErrorRate", "Average"), ("Requests", "Sum")),
-         ("Region", "Global"), "us-east-1"),
-)  # fmt: skip
-
-
-def dashboard_body(
-    region: str,
-    db_ids: list[str],
-    cache_nodes: list[str],
-    queues: list[str],
-    dlqs: list[str],
-    distributions: list[str],
-) -> str:
-    """CloudWatch dashboard JSON: one row of 6-unit-high widgets per kind of target present."""
-    groups = (db_ids, cache_nodes, queues, dlqs, distributions)
-    present = [(row, targets) for row, targets in zip(_ROWS, groups, strict=True) if targets]
-    widgets = []
-    for y, (row, targets) in enumerate(present):
-        width = 24 // len(row.metrics)
-        for x, (metric, stat) in enumerate(row.metrics):
-            lines = [[row.namespace, metric, row.dimension, t, *row.extra_dimensions] for t in targets]
-            properties = {
-                "title": f"{row.title}: {metric}",
-                "region": row.region or region,
-                "stat": stat,
-                "period": 300,
-                "view": "timeSeries",
-                "stacked": False,
-                "metrics": lines,
-            }
-            widgets.append(
-                {
-                    "type": "metric",
-                    "x": x * width,
-                    "y": y * 6,
-                    "width": width,
-                    "height": 6,
-                    "properties": properties,
-                }
-            )
-    return json.dumps({"widgets": widgets}, sort_keys=True)
-
-
 class Monitoring(pulumi.ComponentResource):
-    """Alarms on a region's databases, caches, queues and CDN, notifying an encrypted SNS topic.
+    """Alarms on a region's databases, caches, queues, ALBs and CDN, and the databases' RDS events,
+    notifying an encrypted SNS topic.
 
-    Outputs: ``topic_arn``; ``alarm_names`` and ``log_group_names`` (lists, empty when no
-    targets); ``dashboard_name`` (``""`` when ``dashboard`` is off, so it is always defined).
-    Alarm logical names are ``{component name}-{kind}-{target}``: targets are stable identifiers,
-    so adding a replica or queue in a later phase only adds alarms.
+    Outputs: ``topic_arn``; ``alarm_names`` (ALB alarms included) and ``log_group_names`` (lists,
+    empty when no targets); ``dashboard_name`` (``""`` when ``dashboard`` is off, so it is always
+    defined). Alarm logical names are ``{component name}-{kind}-{target}``, the RDS event rule is
+    the child component ``{component name}-db-events`` and each ALB's alarms ``{component
+    name}-alb-{label}``: targets are stable identifiers, so adding a replica, queue or region in a
+    later phase only adds alarms.
     """
 
     topic: aws.sns.Topic
@@ -348,6 +338,25 @@ class Monitoring(pulumi.ComponentResource):
         self._name, self._args = name, args
         self.topic = self._create_topic()
         self.alarms = [self._create_alarm(spec) for spec in alarm_specs(args)]
+        if args.db_instances:
+            DbEvents(
+                f"{name}-db-events",
+                DbEventsArgs(
+                    name=args.name,
+                    topic_arn=self.topic.arn,
+                    db_identifiers=[db.identifier for db in args.db_instances],
+                    tags=args.tags,
+                ),
+                opts=child_opts(self),
+            )
+        albs = [
+            AlbAlarms(
+                f"{name}-alb-{label}",
+                AlbAlarmsArgs(args.name, label, suffix, self.topic.arn, args.thresholds.alb, args.tags),
+                opts=child_opts(self),
+            )
+            for label, suffix in sorted(args.load_balancers.items())
+        ]
         # Logs are audit evidence: guarded like other data, and by AWS deletion protection.
         self.log_groups = [
             aws.cloudwatch.LogGroup(
@@ -362,7 +371,8 @@ class Monitoring(pulumi.ComponentResource):
             for group in args.app_log_groups
         ]
         self.topic_arn = self.topic.arn
-        self.alarm_names = pulumi.Output.all(*[alarm.name for alarm in self.alarms])
+        alarm_names = [alarm.name for alarm in self.alarms] + [a.name for alb in albs for a in alb.alarms]
+        self.alarm_names = pulumi.Output.all(*alarm_names)
         self.log_group_names = pulumi.Output.all(*[group.name for group in self.log_groups])
         self.dashboard_name = self._create_dashboard() if args.dashboard else pulumi.Output.from_input("")
         self.register_outputs({key: getattr(self, key) for key in _OUTPUTS})
@@ -382,7 +392,7 @@ class Monitoring(pulumi.ComponentResource):
             f"{name}-alerts-policy",
             arn=topic.arn,
             policy=pulumi.Output.all(topic.arn, args.account_id).apply(
-                lambda values: topic_policy(values[0], values[1], args.name)
+                lambda values: topic_policy(values[0], values[1], args.name, eventbridge=bool(args.db_instances))
             ),
             opts=child_opts(self),
         )
@@ -423,14 +433,20 @@ class Monitoring(pulumi.ComponentResource):
     def _create_dashboard(self) -> pulumi.Output[str]:
         """The dashboard; widgets use the topic's region, the one this instance's provider targets."""
         args = self._args
-        body = pulumi.Output.all(self.topic.arn, *args.cdn_distribution_ids).apply(
-            lambda values: dashboard_body(
-                values[0].split(":")[3],
+        labels = sorted(args.load_balancers)
+        cdns = len(args.cdn_distribution_ids)
+        values = pulumi.Output.all(
+            self.topic.arn, *args.cdn_distribution_ids, *[args.load_balancers[label] for label in labels]
+        )
+        body = values.apply(
+            lambda v: dashboard_body(
+                v[0].split(":")[3],
                 [db.identifier for db in args.db_instances],
                 args.cache_nodes,
                 args.queues,
                 args.dead_letter_queues,
-                list(values[1:]),
+                list(v[1 : 1 + cdns]),
+                list(zip(labels, v[1 + cdns :], strict=True)),
             )
         )
         dashboard = aws.cloudwatch.Dashboard(

@@ -16,7 +16,15 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.kms import CLOUDWATCH_ALARMS_GRANT, KmsKey, KmsKeyArgs, log_delivery_grant, logs_grant
+from components.alb_alarms import controller_alb_tags, lookup_alb_arn_suffix
+from components.kms import (
+    CLOUDWATCH_ALARMS_GRANT,
+    EVENTBRIDGE_GRANT,
+    KmsKey,
+    KmsKeyArgs,
+    log_delivery_grant,
+    logs_grant,
+)
 from components.monitoring import DbTarget, Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs, subnet_layout
 from components.postgres import Postgres, PostgresArgs, max_connections
@@ -24,7 +32,7 @@ from components.postgres_replicas import PostgresReplicas, PostgresReplicasArgs,
 from components.queues import Queues, QueuesArgs, QueueSpec
 from components.redis import Redis, RedisArgs
 from infra.alerts import alarm_thresholds
-from infra.compute import CellServices, create_compute
+from infra.compute import API_NAMESPACE, CellServices, create_compute
 from infra.config import RegionConfig, StackConfig
 from infra.edge import EdgeLayer
 from infra.naming import Names
@@ -73,7 +81,14 @@ class RegionalCell(pulumi.ComponentResource):
                 account_id=account_id,
                 alias=base,
                 description=f"Data, logs and alerts of {base}",
-                service_grants=[logs_grant(cell.region), CLOUDWATCH_ALARMS_GRANT, log_delivery_grant(cell.region)],
+                # The alert topic is under this key: alarms and RDS event rules publish through it;
+                # VPC flow-log delivery writes SSE-KMS objects with it.
+                service_grants=[
+                    logs_grant(cell.region),
+                    CLOUDWATCH_ALARMS_GRANT,
+                    EVENTBRIDGE_GRANT,
+                    log_delivery_grant(cell.region),
+                ],
                 tags=tags,
             ),
             opts=child,
@@ -314,12 +329,23 @@ class RegionalCell(pulumi.ComponentResource):
                 cache_nodes=list(self.cache.member_cluster_ids) if self.cache else [],
                 queues=sorted(self.queues.queue_names.values()) if self.queues else [],
                 dead_letter_queues=sorted(self.queues.dlq_names.values()) if self.queues else [],
+                load_balancers=self._load_balancers(base),
                 log_retention_days=config.monitoring.log_retention_days,
                 dashboard=config.monitoring.dashboard,
                 tags=tags,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def _load_balancers(self, base: str) -> dict[str, pulumi.Input[str]]:
+        """The API's ALB (created by the Load Balancer Controller from its Ingress), by ARN suffix."""
+        api = self.workloads[0] if self.workloads else None
+        if api is None or not isinstance(api.ingress_hostname, pulumi.Output):
+            return {}
+        # The api Workload's Ingress is named after the app, in its namespace; the controller runs
+        # with clusterName = the cell's base name (components.cluster_addons).
+        tags = controller_alb_tags(base, API_NAMESPACE, "api")
+        return {"api": lookup_alb_arn_suffix(tags, api.ingress_hostname, self)}
 
     def _endpoints(self, writer: Postgres) -> dict[str, Any]:
         """What apps in this region connect to (the seam for the EKS workloads' ConfigMap)."""

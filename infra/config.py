@@ -196,18 +196,28 @@ class QueueConfig(_Model):
 
 
 class ThresholdsConfig(_Model):
-    """Alarm thresholds; defaults are the seed guides' (CPU 70%, connections and memory 80%)."""
+    """Alarm thresholds; defaults are the seed guides' (CPU 70%, connections and memory 80%).
+
+    ``db_free_storage_floor_percent`` (default 5): free-storage alarm floor, in percent of the
+    *initial* allocated storage; below 10, storage autoscaling's trigger, so it only fires once
+    autoscaling has acted without effect. ``alb_p95_seconds`` (default 0.3, SPEC §3's 300 ms),
+    ``alb_5xx_rate_percent`` (default 1, of requests) and ``alb_unhealthy_hosts`` (default 0) are
+    the per-region API alarms.
+    """
 
     db_cpu_percent: Annotated[float, Field(gt=0, le=100)] = 70
     db_connections_percent: Annotated[float, Field(gt=0, le=100)] = 80
     replica_lag_seconds: Annotated[float, Field(gt=0)] = 30
-    db_free_storage_percent: Annotated[float, Field(gt=0, lt=100)] = 10
+    db_free_storage_floor_percent: Annotated[float, Field(gt=0, lt=10)] = 5
     cache_cpu_percent: Annotated[float, Field(gt=0, le=100)] = 70
     cache_memory_percent: Annotated[float, Field(gt=0, le=100)] = 80
     cache_evictions: Annotated[float, Field(ge=0)] = 0
     queue_oldest_message_seconds: Annotated[float, Field(gt=0)] = 300
     dlq_depth: Annotated[float, Field(ge=0)] = 0
     cdn_5xx_rate_percent: Annotated[float, Field(gt=0, le=100)] = 1
+    alb_p95_seconds: Annotated[float, Field(gt=0, le=60)] = 0.3
+    alb_5xx_rate_percent: Annotated[float, Field(gt=0, le=100)] = 1
+    alb_unhealthy_hosts: Annotated[float, Field(ge=0)] = 0
 
 
 class MonitoringConfig(_Model):

@@ -171,7 +171,29 @@ class _Mocks(pulumi.runtime.Mocks):
             }
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if args.token == "aws:lb/getLoadBalancer:getLoadBalancer":
+            return self._load_balancer(args)
         raise NotImplementedError(f"offline harness has no answer for invoke {args.token}")
+
+    def _load_balancer(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        """An ALB as the Load Balancer Controller names one: ``k8s-<namespace>-<ingress>-<hash>``."""
+        region = self.region_of(args.provider or "") or "us-east-1"
+        tags = dict(args.args.get("tags") or {})
+        stack = tags.get("ingress.k8s.aws/stack", "default/ingress")
+        key = json.dumps(tags, sort_keys=True) + region
+        name = args.args.get("name") or f"k8s-{stack.replace('/', '-')}-{_digest(key)[:10]}"[:32]
+        suffix = f"app/{name}/{(_digest(name + key) + _digest(key + name))[:16]}"
+        arn = f"arn:aws:elasticloadbalancing:{region}:{MOCK_ACCOUNT_ID}:loadbalancer/{suffix}"
+        return {
+            "arn": arn,
+            "arnSuffix": suffix,
+            "name": name,
+            "dnsName": f"{name}-{_digest(key)[:10]}.{region}.elb.amazonaws.com",
+            "loadBalancerType": "application",
+            "internal": False,
+            "tags": tags,
+            "id": arn,
+        }
 
 
 class _RecordingMonitor(mocks.MockMonitor):

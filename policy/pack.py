@@ -12,10 +12,10 @@ from pulumi_policy import (
 
 try:  # imported as ``policy.pack`` by the tests, as a sibling module by the policy runtime
     from .rules import RULES, Rule, physical_name_violation
-    from .stack_rules import StackResource, flow_log_violations
+    from .stack_rules import STACK_RULES, StackResource
 except ImportError:
     from rules import RULES, Rule, physical_name_violation
-    from stack_rules import StackResource, flow_log_violations
+    from stack_rules import STACK_RULES, StackResource
 
 
 def _validator(rule: Rule):
@@ -37,16 +37,40 @@ def _physical_names(args: ResourceValidationArgs, report_violation: ReportViolat
         report_violation(f"{args.urn}: {message}")
 
 
-def _flow_logs(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    resources = [
-        StackResource(r.resource_type, r.urn, r.props, tuple(d.urn for d in r.dependencies)) for r in args.resources
+def stack_resources(args: StackValidationArgs) -> list[StackResource]:
+    """The engine's view of the stack as the cross-resource rules take it."""
+    return [
+        StackResource(
+            r.resource_type,
+            r.urn,
+            r.props,
+            tuple(d.urn for d in r.dependencies),
+            {key: tuple(d.urn for d in deps) for key, deps in (r.property_dependencies or {}).items()},
+            _region(r),
+        )
+        for r in args.resources
     ]
-    for urn, message in flow_log_violations(resources):
-        report_violation(f"{urn}: {message}", urn)
+
+
+def _region(resource) -> str:
+    """The region of a resource's explicit provider (every regional resource of ours has one)."""
+    provider = getattr(resource, "provider", None)
+    props = getattr(provider, "props", None) or {}
+    region = props.get("region") if "region" in props else None
+    return region if isinstance(region, str) else ""
+
+
+def _stack_validator(rule):
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        for urn, message in rule(stack_resources(args)):
+            report_violation(f"{urn}: {message}", urn)
+
+    return validate
 
 
 def build_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
-    """One resource policy per rule, the stack-name check on physical names and the flow-log check."""
+    """One resource policy per rule, the stack-name check on physical names, and one stack policy
+    per cross-resource rule."""
     policies = [
         ResourceValidationPolicy(name=rule.name, description=rule.description, validate=_validator(rule))
         for rule in RULES
@@ -58,11 +82,8 @@ def build_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
             validate=_physical_names,
         )
     )
-    policies.append(
-        StackValidationPolicy(
-            name="vpc-flow-logs-encrypted",
-            description="Every VPC has a flow log of ALL traffic into a KMS-encrypted destination (FSBP EC2.6).",
-            validate=_flow_logs,
-        )
-    )
+    policies += [
+        StackValidationPolicy(name=name, description=description, validate=_stack_validator(rule))
+        for name, description, rule in STACK_RULES
+    ]
     return policies

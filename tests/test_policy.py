@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import json
 
 import pytest
 from pulumi_policy import (
     PolicyCustomTimeouts,
+    PolicyProviderResource,
     PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
@@ -21,7 +24,7 @@ from policy.stack_rules import BUCKET_ENCRYPTION, FLOW_LOG, LOG_GROUP, VPC, Stac
 from tests.conftest import plan_of
 
 POLICIES = [p for p in build_policies() if isinstance(p, ResourceValidationPolicy)]
-(STACK_POLICY,) = [p for p in build_policies() if isinstance(p, StackValidationPolicy)]
+STACK_POLICIES = [p for p in build_policies() if isinstance(p, StackValidationPolicy)]
 
 
 def _options(resource: RecordedResource, protect: bool | None = None) -> PolicyResourceOptions:
@@ -124,14 +127,49 @@ def test_unprotected_stateful_resources_are_refused():
 
 
 def _evaluate_stack(resources: list[RecordedResource]) -> list[str]:
-    """Run the stack policy the way the engine does: PolicyResources linked by their dependencies."""
-    by_urn: dict[str, PolicyResource] = {}
-    for r in resources:
-        dependencies = [by_urn[u] for u in r.dependencies if u in by_urn]
-        by_urn[r.urn] = PolicyResource(r.type, r.inputs, r.urn, r.name, _options(r), None, None, dependencies, {})
+    """Run every stack policy the way the engine does: dependencies, property dependencies and
+    providers as PolicyResources."""
+    policy_resources: dict[str, PolicyResource] = {}
+    for r in resources:  # registration order: a resource's dependencies come before it
+        dependencies = [policy_resources[u] for u in r.dependencies if u in policy_resources]
+        property_dependencies = {
+            key: [policy_resources[u] for u in urns if u in policy_resources]
+            for key, urns in r.property_dependencies.items()
+        }
+        provider = PolicyProviderResource("pulumi:providers:aws", {"region": r.region}, "", "") if r.region else None
+        policy_resources[r.urn] = PolicyResource(
+            r.type, r.inputs, r.urn, r.name, _options(r), provider, None, dependencies, property_dependencies
+        )
+    args = StackValidationArgs(list(policy_resources.values()))
     found: list[str] = []
-    STACK_POLICY.validate(StackValidationArgs(list(by_urn.values())), lambda message, urn=None: found.append(message))
+    for policy in STACK_POLICIES:
+        policy.validate(args, lambda message, urn=None, name=policy.name: found.append(f"{name}: {message}"))
     return found
+
+
+def test_the_stack_policies_pass_every_phase(phase_plan):
+    assert [p.name for p in STACK_POLICIES] == [
+        "eventbridge-can-publish-to-sns",
+        "vpc-flow-logs-encrypted",
+        "rds-replica-topology",
+        "rds-replica-max-connections",
+    ]
+    assert phase_plan.of_type("aws:cloudwatch/eventTarget:EventTarget") != []
+    assert _evaluate_stack(phase_plan.resources) == []
+
+
+def test_the_stack_policy_catches_a_key_that_locks_eventbridge_out():
+    plan = plan_of("phase1")
+    resources = []
+    for r in plan.resources:
+        if r.type == "aws:kms/key:Key":
+            document = json.loads(r.inputs["policy"])
+            kept = [s for s in document["Statement"] if s.get("Principal") != {"Service": "events.amazonaws.com"}]
+            r = dataclasses.replace(r, inputs={**r.inputs, "policy": json.dumps({**document, "Statement": kept})})
+        resources.append(r)
+    found = _evaluate_stack(resources)
+    assert found and all(v.startswith("eventbridge-can-publish-to-sns: ") for v in found)
+    assert any("does not let events.amazonaws.com encrypt messages" in v for v in found)
 
 
 def test_every_vpc_of_every_phase_is_flow_logged_into_a_kms_encrypted_bucket():
@@ -145,7 +183,7 @@ def test_a_vpc_without_its_flow_log_is_refused():
     dropped = min((r for r in resources if r.type == FLOW_LOG), key=lambda r: r.urn)
     (vpc_urn,) = [u for u in dropped.dependencies if f"${VPC}::" in u]
     found = _evaluate_stack([r for r in resources if r.urn != dropped.urn])
-    assert found == [f"{vpc_urn}: VPC has no flow log capturing ALL traffic (FSBP EC2.6)"]
+    assert found == [f"vpc-flow-logs-encrypted: {vpc_urn}: VPC has no flow log capturing ALL traffic (FSBP EC2.6)"]
 
 
 def test_a_flow_log_bucket_without_sse_kms_is_refused():
@@ -156,7 +194,9 @@ def test_a_flow_log_bucket_without_sse_kms_is_refused():
     )
     encryption.inputs["rules"] = [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
     (message,) = _evaluate_stack(resources)
-    assert message.startswith(f"{flow_log.urn}: flow log destination must be KMS-encrypted: bucket ")
+    assert message.startswith(
+        f"vpc-flow-logs-encrypted: {flow_log.urn}: flow log destination must be KMS-encrypted: bucket "
+    )
 
 
 def test_a_cloudwatch_destination_must_be_a_kms_encrypted_log_group():

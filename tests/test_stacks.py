@@ -90,7 +90,7 @@ def test_edge_layer_waf_lives_in_us_east_1_and_fronts_the_cdn(phase_plan):
     (cdn_alarm,) = [
         a
         for a in phase_plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-        if a.inputs["namespace"] == "AWS/CloudFront"
+        if a.inputs.get("namespace") == "AWS/CloudFront"
     ]
     assert cdn_alarm.region == "us-east-1"
 

@@ -71,10 +71,13 @@ def test_db_alarms_use_seed_thresholds_and_sustained_periods():
     assert specs["db-connections", "acme-prod-db"].threshold == 800.0
     storage = specs["db-free-storage", "acme-prod-db"]
     assert storage.comparison == "LessThanThreshold"
-    assert storage.threshold == 10 * 1024**3  # 10% of 100 GiB, in bytes
+    # 5% of the initial 100 GiB, in bytes: below autoscaling's 10% trigger at the smallest allocation.
+    assert (storage.metric_name, storage.statistic, storage.threshold) == ("FreeStorageSpace", "Minimum", 5 * 1024**3)
+    assert storage.threshold < 0.10 * PRIMARY.allocated_storage_gb * 1024**3
     lag = [s for s in specs.values() if s.kind == "db-replica-lag"]
     assert [s.target for s in lag] == ["acme-prod-db-r1"]
-    assert lag[0].threshold == 30.0 and lag[0].treat_missing_data == "breaching"
+    # A replica being created reports no lag: that must not page (its failure events do).
+    assert lag[0].threshold == 30.0 and lag[0].treat_missing_data == "missing"
     assert cpu.name == "acme-prod-usw2-db-cpu-acme-prod-db"
 
 
@@ -173,12 +176,17 @@ def test_topic_is_encrypted_cloudwatch_only_and_subscribed_per_email(full):
     (policy,) = full.of_type("aws:sns/topicPolicy:TopicPolicy")
     topic_arn = full.outputs["topic_arn"]
     assert policy.inputs["arn"] == topic_arn
-    assert json.loads(policy.inputs["policy"]) == json.loads(topic_policy(topic_arn, ACCOUNT, "acme-prod-usw2"))
+    expected = topic_policy(topic_arn, ACCOUNT, "acme-prod-usw2", eventbridge=True)
+    assert json.loads(policy.inputs["policy"]) == json.loads(expected)
     subscriptions = full.of_type("aws:sns/topicSubscription:TopicSubscription")
     assert sorted(s.inputs["endpoint"] for s in subscriptions) == sorted(FULL["alert_emails"])
     assert all(s.inputs["protocol"] == "email" and s.inputs["topic"] == topic_arn for s in subscriptions)
     component = full.of_type("platform:observability:Monitoring")[0]
-    assert all(r.parent == component.urn for r in full.resources if r.custom and r.type != "pulumi:providers:aws")
+    # Every resource is the component's child, or the child of its RDS-events child component.
+    (events,) = full.of_type("platform:observability:DbEvents")
+    assert events.parent == component.urn and events.name == "mon-db-events"
+    parents = {r.parent for r in full.resources if r.custom and r.type != "pulumi:providers:aws"}
+    assert parents == {component.urn, events.urn}
 
 
 def test_alarms_notify_the_topic_on_alarm_and_recovery(full):
@@ -258,3 +266,67 @@ def test_cdn_alarms_in_us_east_1_take_distribution_ids_from_outputs():
     assert alarm.inputs["threshold"] == 1.0
     body = json.loads(result.of_type("aws:cloudwatch/dashboard:Dashboard")[0].inputs["dashboardBody"])
     assert body["widgets"][0]["properties"]["metrics"][0][3] == "E2ABC"
+
+
+def test_topic_policy_lets_eventbridge_publish_only_when_asked():
+    arn = "arn:aws:sns:eu-west-1:111122223333:acme-alerts"
+    assert [s["Sid"] for s in json.loads(topic_policy(arn, ACCOUNT, "acme"))["Statement"]] == [
+        "AllowCloudWatchAlarmsToPublish", "DenyInsecureTransport",
+    ]  # fmt: skip
+    statements = {s["Sid"]: s for s in json.loads(topic_policy(arn, ACCOUNT, "acme", eventbridge=True))["Statement"]}
+    # EventBridge does not support a Condition block in SNS topic policies.
+    assert statements["AllowEventBridgeToPublish"] == {
+        "Sid": "AllowEventBridgeToPublish",
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sns:Publish",
+        "Resource": arn,
+    }
+    assert statements["DenyInsecureTransport"]["Effect"] == "Deny"
+
+
+def test_db_instances_get_an_event_rule_targeting_the_topic(full):
+    (rule,) = full.of_type("aws:cloudwatch/eventRule:EventRule")
+    assert rule.name == "mon-db-events-rule" and rule.inputs["name"] == "acme-prod-usw2-db-events"
+    pattern = json.loads(rule.inputs["eventPattern"])
+    assert pattern["source"] == ["aws.rds"] and pattern["detail-type"] == ["RDS DB Instance Event"]
+    assert pattern["detail"]["SourceIdentifier"] == ["acme-prod-db", "acme-prod-db-r1"]
+    (target,) = full.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    assert target.inputs["arn"] == full.outputs["topic_arn"] and "roleArn" not in target.inputs
+    assert target.inputs["rule"] == "acme-prod-usw2-db-events"
+
+
+def test_no_databases_means_no_event_rule_and_no_eventbridge_statement():
+    result = run_program(_program(queues=["q"]))
+    assert result.of_type("aws:cloudwatch/eventRule:EventRule") == []
+    (policy,) = result.of_type("aws:sns/topicPolicy:TopicPolicy")
+    assert "events.amazonaws.com" not in policy.inputs["policy"]
+
+
+@pytest.mark.parametrize("percent", [0, 10, 12.5, -1])
+def test_a_free_storage_floor_at_or_above_the_autoscaling_trigger_is_rejected(percent):
+    with pytest.raises(ValueError, match="db_free_storage_floor_percent"):
+        AlarmThresholds(db_free_storage_floor_percent=percent)
+
+
+def test_load_balancers_get_alb_alarms_and_a_dashboard_row():
+    suffix = "app/k8s-api-api-0123456789/0123456789abcdef"
+    result = run_program(_program(db_instances=[PRIMARY], load_balancers={"api": pulumi.Output.from_input(suffix)}))
+    alarms = {a.inputs["name"]: a for a in result.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    names = {"acme-prod-usw2-alb-p95-api", "acme-prod-usw2-alb-5xx-api", "acme-prod-usw2-alb-unhealthy-api"}
+    assert names <= set(alarms) and names <= set(result.outputs["alarm_names"])
+    assert alarms["acme-prod-usw2-alb-p95-api"].inputs["dimensions"] == {"LoadBalancer": suffix}
+    (component,) = result.of_type("platform:observability:AlbAlarms")
+    assert component.name == "mon-alb-api"
+    widgets = json.loads(result.of_type("aws:cloudwatch/dashboard:Dashboard")[0].inputs["dashboardBody"])["widgets"]
+    alb_row = [w for w in widgets if w["y"] == 0]
+    assert [w["properties"]["title"] for w in alb_row] == [
+        "ALB: target p95 response time (s)", "ALB: target 5xx rate (%)", "ALB: unhealthy targets",
+    ]  # fmt: skip
+    assert alb_row[0]["properties"]["stat"] == "p95"
+    assert alb_row[0]["properties"]["metrics"] == [
+        ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", suffix, {"label": "api"}]
+    ]
+    (query,) = alb_row[2]["properties"]["metrics"]
+    assert f"WHERE LoadBalancer = '{suffix}'" in query[0]["expression"]
+    assert {w["properties"]["title"] for w in widgets if w["y"] == 6} >= {"Database: FreeStorageSpace"}
