@@ -1,4 +1,26 @@
-"""RDS for PostgreSQL: a Multi-AZ primary behind an RDS Proxy, encrypted, TLS-only, observable."""
+"""RDS for PostgreSQL: a Multi-AZ primary behind an RDS Proxy, encrypted, TLS-only, observable.
+
+AWS constraints this component relies on:
+
+- Credentials are ours (:mod:`components.postgres_credentials`), not RDS-managed: RDS-managed
+  master passwords forbid read replicas of the instance, Blue/Green deployments and cross-region
+  replicas (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html).
+  An instance built with ``manage_master_user_password`` converts in place: ModifyDBInstance with
+  ``ManageMasterUserPassword=false`` and a ``MasterUserPassword`` turns management off (RDS then
+  deletes the RDS-managed secret); the provider sends both in one call when ``password_wo_version``
+  and ``manage_master_user_password`` change together
+  (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html).
+- ``password_wo`` is write-only (never stored in state by the provider); it is sent again only
+  when ``password_wo_version`` changes, so Secrets Manager's rotations are never undone by ``up``.
+- ``engine_lifecycle_support``: without it RDS enrols the instance in paid Extended Support when
+  its major version leaves standard support; we opt out
+  (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/extended-support.html).
+- RDS Proxy: ``auth`` entries use ``SECRETS`` (the proxy signs in to the database with each
+  login's secret); ``iam_auth = REQUIRED`` makes clients sign in to the proxy with IAM tokens;
+  the proxy role must read those secrets and decrypt them through Secrets Manager
+  (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-secrets-arns.html).
+- A read replica of this instance requires automated backups on it (retention >= 1).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +31,16 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from components.base import YEAR_LOG_RETENTION_DAYS, child_opts, merge_tags, stateful_opts
+from components.postgres_credentials import (
+    PostgresCredentials,
+    PostgresCredentialsArgs,
+    generated_password,
+    scram_verifier,
+)
+from components.rotation_function import PostgresRotationFunction, PostgresRotationFunctionArgs
 
 PORT = 5432
 LOG_EXPORTS = ("postgresql", "upgrade")
@@ -32,7 +62,11 @@ _OUTPUTS = (
     "address",
     "port",
     "proxy_endpoint",
+    "proxy_id",
     "master_secret_arn",
+    "app_secret_arn",
+    "app_password_verifier",
+    "resource_id",
     "security_group_id",
     "proxy_security_group_id",
     "parameter_group_name",
@@ -146,16 +180,16 @@ def trust_policy(service: str) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
-def proxy_policy(secret_arn: str, kms_key_arn: str, region: str) -> str:
-    """Proxy role policy: read exactly the master secret, decrypt with the key only via Secrets Manager."""
+def proxy_policy(secret_arns: list[str], kms_key_arn: str, region: str) -> str:
+    """Proxy role policy: read exactly the login secrets, decrypt with the key only via Secrets Manager."""
     read_secret = {
-        "Sid": "ReadMasterSecret",
+        "Sid": "ReadLoginSecrets",
         "Effect": "Allow",
         "Action": "secretsmanager:GetSecretValue",
-        "Resource": secret_arn,
+        "Resource": sorted(secret_arns),
     }
     decrypt_secret = {
-        "Sid": "DecryptMasterSecret",
+        "Sid": "DecryptLoginSecrets",
         "Effect": "Allow",
         "Action": "kms:Decrypt",
         "Resource": kms_key_arn,
@@ -226,12 +260,12 @@ class PostgresArgs:
         region: Region the stack deploys to (the provider's); scopes the proxy's KMS grant.
         vpc_id: VPC of the database.
         subnet_ids: Isolated data subnets for the DB subnet group.
-        proxy_subnet_ids: Private subnets for the RDS Proxy.
+        proxy_subnet_ids: Private subnets (routed to NAT) for the RDS Proxy and the rotation function.
         client_cidr_blocks: Subnets allowed to connect to the proxy on 5432 (the app subnets); never
             0.0.0.0/0. The instance itself admits only the proxy.
-        kms_key_arn: Customer-managed key for storage, Performance Insights, the master secret and
+        kms_key_arn: Customer-managed key for storage, Performance Insights, the login secrets and
             the exported-log groups (its policy must grant ``logs.<region>.amazonaws.com``).
-        engine_version: PostgreSQL version; minor versions upgrade automatically. Default: ``"16"``.
+        engine_version: PostgreSQL major version; minor versions upgrade automatically. Default: ``"16"``.
         instance_class: Default: ``"db.m7g.large"``.
         allocated_storage_gb: Initial gp3 storage. Default: 100.
         max_allocated_storage_gb: Storage autoscaling ceiling. Default: 1000.
@@ -239,7 +273,11 @@ class PostgresArgs:
         backup_window: Daily UTC backup window. Default: ``"03:00-04:00"``.
         maintenance_window: Weekly UTC window, after the backup one. Default: ``"sun:04:30-sun:05:30"``.
         database_name: Initial database. Default: ``"app"``.
-        master_username: Default: ``"app_admin"``; RDS manages its password in Secrets Manager.
+        master_username: Default: ``"app_admin"``; its generated password is kept in our secret and
+            rotated; only the proxy (for the bootstrap) and the rotation function use it.
+        app_username: The applications' login through the proxy; its password is generated, kept
+            and rotated like the master's, and only the proxy reads it. Default: ``"app"``.
+        password_rotation_days: Days between rotations of both secrets. Default: 30.
         performance_insights_retention_days: Default: 7 (the free tier).
         monitoring_interval_seconds: Enhanced monitoring granularity (1, 5, 10, 15, 30, 60). Default: 60.
         slow_query_ms: Statements slower than this are logged. Default: 500.
@@ -272,6 +310,8 @@ class PostgresArgs:
     maintenance_window: str = "sun:04:30-sun:05:30"
     database_name: str = "app"
     master_username: str = "app_admin"
+    app_username: str = "app"
+    password_rotation_days: int = 30
     performance_insights_retention_days: int = 7
     monitoring_interval_seconds: int = 60
     slow_query_ms: int = 500
@@ -302,9 +342,10 @@ class PostgresArgs:
 class Postgres(pulumi.ComponentResource):
     """A Multi-AZ RDS for PostgreSQL primary, reached through an RDS Proxy that pools connections.
 
-    Clients authenticate to the proxy with IAM over TLS; the proxy signs in to the database with the
-    master secret RDS manages in Secrets Manager. The instance is protected, deletion-protected and
-    leaves a final snapshot, so neither ``pulumi destroy`` nor a stray replace can lose data.
+    Clients authenticate to the proxy with IAM over TLS; the proxy signs in to the database with
+    our rotated login secrets (the master's for the bootstrap, the app's for the applications). The
+    instance is protected, deletion-protected and leaves a final snapshot, so neither ``pulumi
+    destroy`` nor a stray replace can lose data.
     """
 
     instance: aws.rds.Instance
@@ -345,6 +386,7 @@ class Postgres(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         log_groups = exported_log_groups(name, args.identifier, args.kms_key_arn, args.log_retention_days, tags, self)
+        master_password = generated_password(f"{name}-master-password", self)
         self.instance = aws.rds.Instance(
             f"{name}-instance",
             identifier=args.identifier,
@@ -353,8 +395,9 @@ class Postgres(pulumi.ComponentResource):
             instance_class=args.instance_class,
             db_name=args.database_name,
             username=args.master_username,
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=args.kms_key_arn,
+            password_wo=master_password.result,
+            password_wo_version=1,
+            engine_lifecycle_support="open-source-rds-extended-support-disabled",
             iam_database_authentication_enabled=True,
             port=PORT,
             multi_az=True,
@@ -390,7 +433,7 @@ class Postgres(pulumi.ComponentResource):
             # log groups unless ours already exist.
             opts=stateful_opts(self, depends_on=[monitoring_policy, *log_groups], custom_timeouts=DB_TIMEOUTS),
         )
-        self.master_secret_arn = self.instance.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
+        self._create_credentials(name, args, db_sg, master_password)
         proxy = self._create_proxy(name, args, proxy_sg)
         self.identifier = self.instance.identifier
         self.arn = self.instance.arn
@@ -398,11 +441,14 @@ class Postgres(pulumi.ComponentResource):
         self.address = self.instance.address
         self.port = self.instance.port
         self.proxy_endpoint = proxy.endpoint
+        # IAM policies name a proxy by its resource id (``prx-...``), the last part of its ARN.
+        self.proxy_id = proxy.arn.apply(lambda arn: arn.rsplit(":", 1)[-1])
         self.security_group_id = db_sg.id
         self.proxy_security_group_id = proxy_sg.id
         self.parameter_group_name = parameter_group.name
         self.monitoring_role_arn = monitoring_role.arn
         self.subnet_group_name = subnet_group.name
+        self.resource_id = self.instance.resource_id
         self.register_outputs({key: getattr(self, key) for key in _OUTPUTS})
 
     def _create_security_groups(
@@ -466,6 +512,47 @@ class Postgres(pulumi.ComponentResource):
         )
         return db_sg, proxy_sg
 
+    def _create_credentials(
+        self, name: str, args: PostgresArgs, db_sg: aws.ec2.SecurityGroup, master_password: pulumi.Resource
+    ) -> None:
+        """The rotation function, the master and app secrets, and the app password's SCRAM verifier."""
+        rotation = PostgresRotationFunction(
+            f"{name}-rotation",
+            PostgresRotationFunctionArgs(
+                function_name=f"{args.identifier}-rotation",
+                region=args.region,
+                vpc_id=args.vpc_id,
+                subnet_ids=args.proxy_subnet_ids,
+                db_security_group_id=db_sg.id,
+                kms_key_arn=args.kms_key_arn,
+                tags=args.tags,
+            ),
+            opts=child_opts(self),
+        )
+        app_password = generated_password(f"{name}-app-password", self)
+        salt = random.RandomBytes(f"{name}-app-password-salt", length=16, opts=child_opts(self))
+        credentials = PostgresCredentials(
+            f"{name}-credentials",
+            PostgresCredentialsArgs(
+                identifier=args.identifier,
+                host=self.instance.address,
+                kms_key_arn=args.kms_key_arn,
+                rotation_lambda_arn=rotation.function_arn,
+                logins={args.master_username: master_password.result, args.app_username: app_password.result},
+                database_name=args.database_name,
+                port=PORT,
+                rotation_days=args.password_rotation_days,
+                tags=args.tags,
+            ),
+            opts=child_opts(self),
+        )
+        self.master_secret_arn = credentials.secret_arns[args.master_username]
+        self.app_secret_arn = credentials.secret_arns[args.app_username]
+        self._login_secret_arns = [self.master_secret_arn, self.app_secret_arn]
+        self.app_password_verifier = pulumi.Output.secret(
+            pulumi.Output.all(app_password.result, salt.base64).apply(lambda v: scram_verifier(v[0], v[1]))
+        )
+
     def _create_proxy(self, name: str, args: PostgresArgs, proxy_sg: aws.ec2.SecurityGroup) -> aws.rds.Proxy:
         role = aws.iam.Role(
             f"{name}-proxy-role",
@@ -476,10 +563,10 @@ class Postgres(pulumi.ComponentResource):
         )
         policy = aws.iam.RolePolicy(
             f"{name}-proxy-policy",
-            name="read-master-secret",
+            name="read-login-secrets",
             role=role.name,
-            policy=pulumi.Output.all(self.master_secret_arn, args.kms_key_arn).apply(
-                lambda arns: proxy_policy(arns[0], arns[1], args.region)
+            policy=pulumi.Output.all(pulumi.Output.all(*self._login_secret_arns), args.kms_key_arn).apply(
+                lambda arns: proxy_policy(list(arns[0]), arns[1], args.region)
             ),
             opts=child_opts(self),
         )
@@ -496,10 +583,14 @@ class Postgres(pulumi.ComponentResource):
             auths=[
                 aws.rds.ProxyAuthArgs(
                     auth_scheme="SECRETS",
-                    secret_arn=self.master_secret_arn,
+                    secret_arn=secret_arn,
                     iam_auth="REQUIRED",
                     client_password_auth_type="POSTGRES_SCRAM_SHA_256",
-                    description="Clients sign in with IAM; the proxy uses the RDS-managed master secret",
+                    description=f"{user}: clients sign in with IAM; the proxy uses our rotated secret",
+                )
+                for user, secret_arn in (
+                    (args.master_username, self.master_secret_arn),
+                    (args.app_username, self.app_secret_arn),
                 )
             ],
             tags=merge_tags(f"{args.identifier}-proxy", args.tags),

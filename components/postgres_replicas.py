@@ -1,4 +1,26 @@
-"""Read replicas of an RDS for PostgreSQL primary, in the primary's region or in another one."""
+"""Read replicas of an RDS for PostgreSQL primary, in the primary's region or in another one.
+
+AWS constraints this component relies on:
+
+- Topology: at most 15 read replicas per source, and RDS "can't guarantee more than five
+  cross-Region read replica instances" per source. So a remote region holds one cross-region
+  replica of the primary (the cascade head) and its other replicas replicate from that head
+  (cascading replicas, RDS for PostgreSQL 14.1+: at most two regions and three replicas deep).
+  https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.XRgn.html
+  https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PostgreSQL.Replication.ReadReplicas.Cascading.html
+- A replica that is the source of another needs automated backups (retention >= 1), and turning
+  backups on later (0 -> non-zero) restarts the instance; the cascade head gets them from the start.
+- ``KmsKeyId``: a cross-region replica of an encrypted source must name a key in its own region;
+  a same-region replica must not ("Your request does not require the KMS key parameter"): it
+  inherits the source's key (API_CreateDBInstanceReadReplica, KmsKeyId).
+  https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html
+- RDS refuses a parameter group on a PostgreSQL replica's creation, so the provider applies ours
+  after it (terraform-provider-aws #38056): a new replica first runs on the default group, whose
+  ``max_connections`` derives from its class memory. PostgreSQL refuses to run a hot standby whose
+  ``max_connections`` is below its primary's, so the pinned value must be at most that default for
+  every class in the chain and the same on every instance (see ``infra/rules.py``).
+  https://www.postgresql.org/docs/current/hot-standby.html#HOT-STANDBY-ADMIN
+"""
 
 from __future__ import annotations
 
@@ -24,7 +46,23 @@ from components.postgres import (
     validate_max_connections,
 )
 
-_OUTPUTS = ("replicas", "identifiers", "endpoints", "arns", "security_group_id")
+_OUTPUTS = ("replicas", "identifiers", "endpoints", "arns", "resource_ids", "security_group_id")
+#: Backups kept by a cascade head: the minimum that lets it feed other replicas.
+CASCADE_HEAD_BACKUP_DAYS = 1
+
+
+def replica_sources(count: int, cross_region: bool) -> list[int | None]:
+    """What replica ``i`` replicates from: ``None`` for the source instance, else a replica's index.
+
+    In the source's region every replica reads from the source. In another region only the first
+    crosses regions and the others cascade from it, so each remote region costs the source one of
+    its five guaranteed cross-region replicas.
+    """
+    if count < 0:
+        raise ValueError(f"count {count} must be 0 or more")
+    if not cross_region:
+        return [None] * count
+    return [None] + [0] * (count - 1) if count else []
 
 
 def replica_identifier(identifier_prefix: str, index: int) -> str:
@@ -43,16 +81,16 @@ class PostgresReplicasArgs:
         source_db_arn: ARN of the primary. An ARN, not an identifier, even in-region: cross-region
             replicas need it, and so does a replica given its own subnet group.
         instance_class: Replica instance class.
-        kms_key_arn: Key in the replicas' region for storage and Performance Insights.
+        kms_key_arn: Key in the replicas' region for Performance Insights and the log groups, and
+            the storage key of a cross-region replica (same-region replicas inherit the source's).
         vpc_id: VPC of the replicas.
         subnet_ids: Isolated data subnets of that VPC.
         client_cidr_blocks: Subnets allowed to connect on 5432; never 0.0.0.0/0.
         monitoring_role_arn: Enhanced-monitoring role; IAM is global, so the primary's is reused.
-        cross_region: Whether the source lives in another region. RDS needs nothing different from
-            us (the provider derives the source region from the ARN and presigns the request; the ARN,
-            subnet group and regional key cross-region demands are always given), so it labels the
-            replicas (tag ``ReplicaScope``) for operators and cost reports, which bill the
-            inter-region replication traffic. Default: False.
+        cross_region: Whether the source lives in another region. Then replica 0 is the region's
+            one cross-region replica (with ``kms_key_arn`` and backups) and the others cascade from it
+            (:func:`replica_sources`); tagged ``ReplicaScope`` for operators and cost reports.
+            Default: False.
         engine_version: The source's PostgreSQL version; picks the parameter group family (the
             replicas themselves follow the source's version). Default: ``"16"``.
         performance_insights_retention_days: Default: 7 (the free tier).
@@ -60,9 +98,9 @@ class PostgresReplicasArgs:
         slow_query_ms: Statements slower than this are logged. Default: 500.
         max_allocated_storage_gb: Storage autoscaling ceiling. Default: 1000.
         max_connections: Pins ``max_connections`` (applied at the next reboot). Default: None, RDS's
-            memory-derived value. Must equal the primary's ``PostgresArgs.max_connections``: a hot
-            standby whose limit is below its primary's stops with "incompatible-parameters", which
-            RDS's default guarantees for a replica class smaller than the primary's.
+            memory-derived value. Must equal the primary's ``PostgresArgs.max_connections`` and be at
+            most RDS's default for ``instance_class``: a hot standby whose limit is below its
+            primary's stops replaying WAL, and a new replica runs on the default group at first.
         log_retention_days: Retention of the exported logs, a CloudWatch value of at least 365; the
             log groups use ``kms_key_arn``, whose policy must grant ``logs.<region>.amazonaws.com``.
             Default: 365.
@@ -121,6 +159,7 @@ class PostgresReplicas(pulumi.ComponentResource):
         self.identifiers = [replica.identifier for replica in self.replicas]
         self.endpoints = [replica.address for replica in self.replicas]
         self.arns = [replica.arn for replica in self.replicas]
+        self.resource_ids = [replica.resource_id for replica in self.replicas]
         self.register_outputs({key: getattr(self, key) for key in _OUTPUTS})
 
     def _create_replicas(self, name: str, args: PostgresReplicasArgs) -> None:
@@ -154,15 +193,16 @@ class PostgresReplicas(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         scope = {"ReplicaScope": "cross-region" if args.cross_region else "in-region"}
-        for index in range(args.count):
+        for index, source in enumerate(replica_sources(args.count, args.cross_region)):
             identifier = replica_identifier(args.identifier_prefix, index)
+            crosses = source is None and args.cross_region
             log_groups = exported_log_groups(
                 f"{name}-replica-{index}", identifier, args.kms_key_arn, args.log_retention_days, args.tags, self
             )
             replica = aws.rds.Instance(
                 f"{name}-replica-{index}",
                 identifier=identifier,
-                replicate_source_db=args.source_db_arn,
+                replicate_source_db=args.source_db_arn if source is None else self.replicas[source].arn,
                 instance_class=args.instance_class,
                 iam_database_authentication_enabled=True,
                 port=PORT,
@@ -171,14 +211,16 @@ class PostgresReplicas(pulumi.ComponentResource):
                 storage_type="gp3",
                 max_allocated_storage=args.max_allocated_storage_gb,
                 storage_encrypted=True,
-                kms_key_id=args.kms_key_arn,
+                # Only a cross-region replica takes a key (its region's); same-region ones inherit it.
+                kms_key_id=args.kms_key_arn if crosses else None,
                 db_subnet_group_name=subnet_group.name,
                 vpc_security_group_ids=[security_group.id],
                 parameter_group_name=parameter_group.name,
                 publicly_accessible=False,
                 ca_cert_identifier=CA_CERT,
-                # No backup_retention_period: RDS for PostgreSQL does not keep automated backups of
-                # read replicas as it does for MySQL; retention is set when a replica is promoted.
+                # A cascade head must keep backups to feed the replicas behind it; the others need none
+                # (their data lives in the source, whose backups are the recovery point).
+                backup_retention_period=CASCADE_HEAD_BACKUP_DAYS if crosses else None,
                 copy_tags_to_snapshot=True,
                 deletion_protection=True,
                 # A replica's data lives in its source, so a final snapshot would only duplicate the

@@ -27,7 +27,7 @@ from components.kms import (
 )
 from components.monitoring import DbTarget, Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs, subnet_layout
-from components.postgres import Postgres, PostgresArgs, max_connections
+from components.postgres import Postgres, PostgresArgs
 from components.postgres_replicas import PostgresReplicas, PostgresReplicasArgs, replica_identifier
 from components.queues import Queues, QueuesArgs, QueueSpec
 from components.redis import Redis, RedisArgs
@@ -39,12 +39,14 @@ from infra.naming import Names
 
 
 def writer_connections(config: StackConfig) -> int:
-    """``max_connections`` for the primary and every replica: the primary class's default.
+    """``max_connections`` of the primary and every replica: ``platform:database.maxConnections``.
 
-    A PostgreSQL hot standby refuses to run with fewer connections than its primary, and RDS's
-    default derives from instance memory, so smaller replica classes get the primary's value.
+    One value for the whole chain and every phase: a PostgreSQL hot standby refuses to replay WAL
+    from a primary with a higher limit, a new replica first runs on RDS's default group (the
+    config keeps the value within its memory-derived limit), and a changed value would apply at
+    reboots whose order nobody controls.
     """
-    return max_connections(config.database.instance_class)
+    return config.database.max_connections
 
 
 def _nat_strategy(config: StackConfig, cell: RegionConfig) -> str:
@@ -111,8 +113,7 @@ class RegionalCell(pulumi.ComponentResource):
         clients = list(self.network.layout.private)
         self.database = self._create_primary(name, config, cell, clients, tags) if primary is None else None
         source = primary.database if primary is not None else self.database
-        # The writer's secret and IAM login live with the primary: its key and region.
-        self.writer_key_arn = primary.key.arn if primary is not None else self.key.arn
+        # The writer's IAM login lives with the primary: apps sign tokens for its region.
         self.writer_region = primary.region if primary is not None else cell.region
         self.replicas = PostgresReplicas(
             f"{name}-db-replicas",
@@ -165,11 +166,15 @@ class RegionalCell(pulumi.ComponentResource):
         db = config.database
         app_config: dict[str, pulumi.Input[str]] = {
             "AWS_REGION": cell.region,
+            # IAM tokens are signed for the host's region: the writer proxy lives in the primary's.
             "DB_WRITER_ENDPOINT": writer.proxy_endpoint,
+            "DB_WRITER_REGION": self.writer_region,
             "DB_READER_ENDPOINTS": pulumi.Output.all(*self.replicas.endpoints).apply(",".join),
+            "DB_READER_REGION": cell.region,
             "DB_PORT": "5432",
             "DB_NAME": db.database_name,
-            "DB_USER": db.master_username,
+            "DB_USER": db.app_username,
+            "DB_READER_USER": db.reader_username,
             "CACHE_ENDPOINT": self.cache.endpoint,
             "CACHE_PORT": "6379",
             "ASSETS_BUCKET": edge.assets.bucket_name,
@@ -182,11 +187,14 @@ class RegionalCell(pulumi.ComponentResource):
             private_subnet_ids=list(self.network.private_subnet_ids),
             vpc_id=self.network.vpc_id,
             key_arn=self.key.arn,
-            writer_key_arn=self.writer_key_arn,
             writer_region=self.writer_region,
             writer_cidr=config.primary.cidr,
             config=app_config,
-            secret_arns={"DB_CREDENTIALS": writer.master_secret_arn, "CACHE_AUTH": self.cache.auth_secret_arn},
+            # Apps sign in to the database with IAM tokens; no database secret is theirs to read.
+            secret_arns={"CACHE_AUTH": self.cache.auth_secret_arn},
+            writer_proxy_id=writer.proxy_id,
+            replica_resource_ids=list(self.replicas.resource_ids),
+            bootstrap=writer if self.database is not None else None,
             queue_arns=dict(self.queues.queue_arns),
             queue_urls=dict(self.queues.queue_urls),
             bucket_arn=edge.assets.bucket_arn,
@@ -221,6 +229,8 @@ class RegionalCell(pulumi.ComponentResource):
                 backup_retention_days=db.backup_retention_days,
                 database_name=db.database_name,
                 master_username=db.master_username,
+                app_username=db.app_username,
+                password_rotation_days=db.password_rotation_days,
                 performance_insights_retention_days=db.performance_insights_retention_days,
                 monitoring_interval_seconds=db.monitoring_interval_seconds,
                 slow_query_ms=db.slow_query_ms,
@@ -353,7 +363,7 @@ class RegionalCell(pulumi.ComponentResource):
             "region": self.region,
             "vpcId": self.network.vpc_id,
             "dbProxyEndpoint": writer.proxy_endpoint,
-            "dbSecretArn": writer.master_secret_arn,
+            "dbWriterRegion": self.writer_region,
             "dbReaderEndpoints": self.replicas.endpoints,
             "alertTopicArn": self.monitoring.topic_arn,
         }

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import pulumi
 
 from components.cluster import EksCluster, EksClusterArgs
+from components.db_bootstrap import DbBootstrap, DbBootstrapArgs
 from components.edge_waf import EdgeWaf, EdgeWafArgs
 from components.keda import Keda, KedaArgs
 from components.observability import ClusterObservability, ClusterObservabilityArgs
+from components.postgres import Postgres
 from components.workload import IngressSpec, QueueScaler, Workload, WorkloadArgs
 from infra.config import AppConfig, RegionConfig, StackConfig
 
@@ -36,7 +38,7 @@ class AppGrants:
     region: str
     send_queue_arns: Sequence[str] = ()
     receive_queue_arns: Sequence[str] = ()
-    db_user_arn: str = ""
+    db_user_arns: Sequence[str] = ()
 
 
 def _allow(sid: str, actions: list[str], resources: Sequence[str], condition: dict | None = None) -> dict:
@@ -51,7 +53,8 @@ def app_policy(grants: AppGrants) -> str:
 
     Objects of the asset bucket (read/write, plus listing the bucket), the asset key for SSE-KMS,
     its queues (send and/or receive) and their key (through SQS only), its secrets and their keys
-    (through Secrets Manager only), and an IAM database login through RDS Proxy.
+    (through Secrets Manager only), and IAM database logins (the app user through the writer's
+    proxy, the reader user on this region's replicas).
     """
     via_secrets = {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}}
     statements = [
@@ -70,17 +73,17 @@ def app_policy(grants: AppGrants) -> str:
     if grants.receive_queue_arns:
         receive = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
         statements.append(_allow("ReceiveJobs", receive, grants.receive_queue_arns))
-    if grants.db_user_arn:
-        statements.append(_allow("DatabaseLogin", ["rds-db:connect"], [grants.db_user_arn]))
+    if grants.db_user_arns:
+        statements.append(_allow("DatabaseLogin", ["rds-db:connect"], grants.db_user_arns))
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
-def db_user_arn(region: str, account_id: str, username: str) -> str:
-    """``rds-db:connect`` target for ``username`` through any RDS Proxy of the account and region.
+def db_user_arn(region: str, account_id: str, resource_id: str, username: str) -> str:
+    """``rds-db:connect`` target for ``username`` on one proxy (``prx-...``) or instance (``db-...``).
 
-    The proxy's resource id is only known after creation; the user name is what narrows it.
+    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html
     """
-    return f"arn:aws:rds-db:{region}:{account_id}:dbuser:prx-*/{username}"
+    return f"arn:aws:rds-db:{region}:{account_id}:dbuser:{resource_id}/{username}"
 
 
 @dataclass
@@ -91,7 +94,6 @@ class CellServices:
     private_subnet_ids: list[pulumi.Input[str]]
     vpc_id: pulumi.Input[str]
     key_arn: pulumi.Input[str]
-    writer_key_arn: pulumi.Input[str]
     writer_region: str
     writer_cidr: str
     config: dict[str, pulumi.Input[str]]
@@ -100,6 +102,10 @@ class CellServices:
     queue_urls: dict[str, pulumi.Input[str]]
     bucket_arn: pulumi.Input[str]
     bucket_key_arn: pulumi.Input[str]
+    writer_proxy_id: pulumi.Input[str]
+    replica_resource_ids: list[pulumi.Input[str]]
+    #: The primary database (its cell runs the bootstrap Job); None in other cells.
+    bootstrap: Postgres | None = None
 
 
 def _sizing(app: AppConfig) -> dict[str, object]:
@@ -199,7 +205,8 @@ def create_compute(
         bucket=services.bucket_arn,
         bucket_key=services.bucket_key_arn,
         cell_key=services.key_arn,
-        writer_key=services.writer_key_arn,
+        proxy=services.writer_proxy_id,
+        readers=pulumi.Output.all(*services.replica_resource_ids),
         secrets=pulumi.Output.all(*services.secret_arns.values()),
         queues=pulumi.Output.all(*queue_arns),
         jobs=pulumi.Output.from_input(services.queue_arns[apps.worker.queue]),
@@ -210,15 +217,24 @@ def create_compute(
             bucket_arn=v["bucket"],
             bucket_key_arn=v["bucket_key"],
             secret_arns=v["secrets"],
-            # The cache secret is under the cell's key, the writer's secret under the primary's.
-            secrets_key_arns=[v["cell_key"], v["writer_key"]],
+            # The cache secret is the apps' only one, under the cell's key.
+            secrets_key_arns=[v["cell_key"]],
             queue_key_arn=v["cell_key"],
             region=cell.region,
             send_queue_arns=v["queues"],
             receive_queue_arns=[v["jobs"]] if receive else [],
-            db_user_arn=db_user_arn(services.writer_region, v["account"], config.database.master_username),
+            db_user_arns=[
+                db_user_arn(services.writer_region, v["account"], v["proxy"], config.database.app_username),
+                *(
+                    db_user_arn(cell.region, v["account"], replica, config.database.reader_username)
+                    for replica in v["readers"]
+                ),
+            ],
         )
 
+    bootstrap = _create_bootstrap(name, base, config, cell, account_id, services, cluster, tags, opts)
+    # The apps sign in as roles the bootstrap creates: they start once it has run.
+    app_ready = [*cluster.platform_ready, *(bootstrap.ready if bootstrap else [])]
     api_policy = resolved.apply(lambda v: app_policy(grants(v, receive=False)))
     worker_policy = resolved.apply(lambda v: app_policy(grants(v, receive=True)))
     app_config = dict(services.config)
@@ -253,7 +269,7 @@ def create_compute(
             else None,
             # The ALB (target type ip) and the kubelet's probes reach pods from inside the VPC.
             ingress_cidrs=[services.vpc_cidr],
-            depends_on=cluster.platform_ready,
+            depends_on=app_ready,
             **common,
         ),
         opts=opts,
@@ -277,9 +293,51 @@ def create_compute(
             if keda
             else None,
             # The ScaledObject's CRD comes with the KEDA chart.
-            depends_on=[*cluster.platform_ready, *([keda.release] if keda else [])],
+            depends_on=[*app_ready, *([keda.release] if keda else [])],
             **common,
         ),
         opts=opts,
     )
     return cluster, [api, worker]
+
+
+def _create_bootstrap(
+    name: str,
+    base: str,
+    config: StackConfig,
+    cell: RegionConfig,
+    account_id: pulumi.Input[str],
+    services: CellServices,
+    cluster: EksCluster,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> DbBootstrap | None:
+    """The database bootstrap Job, in the primary's cluster only (the roles replicate from there)."""
+    writer = services.bootstrap
+    if writer is None:
+        return None
+    db, images = config.database, config.apps.db_bootstrap
+    return DbBootstrap(
+        f"{name}-db-bootstrap",
+        DbBootstrapArgs(
+            cluster_name=base,
+            k8s_provider=cluster.k8s_provider,
+            region=cell.region,
+            account_id=account_id,
+            proxy_endpoint=writer.proxy_endpoint,
+            proxy_id=writer.proxy_id,
+            vpc_cidr=services.vpc_cidr,
+            app_password_verifier=writer.app_password_verifier,
+            psql_image=images.psql_image,
+            aws_cli_image=images.aws_cli_image,
+            database_name=db.database_name,
+            master_username=db.master_username,
+            app_username=db.app_username,
+            reader_username=db.reader_username,
+            schema=db.app_schema,
+            # The whole database component: instance, secrets and proxy target must exist first.
+            depends_on=[*cluster.platform_ready, writer],
+            tags=tags,
+        ),
+        opts=opts,
+    )

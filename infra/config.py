@@ -22,8 +22,13 @@ from components.base import YEAR_LOG_RETENTION_DAYS
 
 NAMESPACE = "platform"
 
-# RDS PostgreSQL allows at most 15 read replicas per source instance, cross-region included.
+# RDS for PostgreSQL allows 15 read replicas per source instance and guarantees at most five
+# cross-region ones (RDS User Guide: USER_PostgreSQL.Replication.ReadReplicas, USER_ReadRepl.XRgn).
 MAX_READ_REPLICAS = 15
+MAX_CROSS_REGION_REPLICAS = 5
+#: At most five regions: one primary and four remote ones, each with one cross-region replica of
+#: the primary, stays inside the five guaranteed cross-region replicas.
+MAX_REGIONS = MAX_CROSS_REGION_REPLICAS
 _REGION = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 # The usual short forms, so ap-south-1 (aps1) and ap-southeast-1 (apse1) never collide.
 _DIRECTIONS = {
@@ -123,14 +128,38 @@ class ProxyConfig(_Model):
     idle_client_timeout_seconds: Annotated[int, Field(ge=1, le=28800)] = 1800
 
 
+#: RDS for PostgreSQL major versions in standard support (RDS release calendar,
+#: https://docs.aws.amazon.com/AmazonRDS/latest/PostgreSQLReleaseNotes/postgresql-release-calendar.html).
+#: 13 left standard support on 2026-02-28 (after that RDS bills Extended Support or upgrades it);
+#: 14.1+ is also what cascading read replicas need (phase 4).
+POSTGRES_MAJOR_VERSIONS = ("14", "15", "16", "17", "18")
+#: ElastiCache versions accepted per engine: Valkey 7.2 and 8.x (there is no Valkey 7.0/7.1 on
+#: ElastiCache) and Redis OSS 7.x, the line in standard support
+#: (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/engine-versions.html).
+CACHE_ENGINE_VERSIONS = {"valkey": ("7.2", "8.0", "8.1", "8.2"), "redis": ("7.0", "7.1")}
+
+
 class DatabaseConfig(_Model):
     """PostgreSQL on RDS. Defaults: PostgreSQL 16 on db.m7g.large (Graviton, no burst credits to
     run out of at peak), 100 GiB gp3 growing to 1 TiB, 7-day backups, Performance Insights 7 days,
     enhanced monitoring every 60 s, statements slower than 500 ms logged. ``replicaInstanceClass``
-    defaults to ``instanceClass``."""
+    defaults to ``instanceClass``.
+
+    Credentials (SPEC §4 decision 9): ``masterUsername`` (default ``app_admin``) signs in with a
+    password we generate, keep in our own KMS-encrypted secret and rotate every
+    ``passwordRotationDays`` (default 30); apps never use it. They sign in as ``appUsername``
+    (default ``app``: DML and DDL in ``appSchema``, default ``app``) through the proxy, and as
+    ``readerUsername`` (default ``app_reader``: SELECT only, IAM) on the replicas.
+
+    ``maxConnections`` (default 800) is pinned on the primary and every replica and must stay the
+    same in every phase: a hot standby refuses to replay WAL from a primary with a higher limit,
+    a new replica starts on RDS's default group (whose limit derives from the class's memory)
+    before ours is applied, and a changed value reboots instances in no guaranteed order. It must
+    therefore fit the smallest class of the chain (the config refuses one that does not).
+    """
 
     engine: Literal["postgres"] = "postgres"
-    engine_version: Annotated[str, Field(pattern=r"^1[3-7]$")] = "16"
+    engine_version: str = "16"
     instance_class: Annotated[str, Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] = "db.m7g.large"
     replica_instance_class: Annotated[str, Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] | None = None
     allocated_storage_gb: Annotated[int, Field(ge=20, le=65536)] = 100
@@ -141,7 +170,22 @@ class DatabaseConfig(_Model):
     slow_query_ms: Annotated[int, Field(ge=0, le=60000)] = 500
     database_name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = "app"
     master_username: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")] = "app_admin"
+    app_username: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = "app"
+    reader_username: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = "app_reader"
+    app_schema: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = "app"
+    password_rotation_days: Annotated[int, Field(ge=1, le=365)] = 30
+    max_connections: Annotated[int, Field(ge=100, le=5000)] = 800
     proxy: ProxyConfig = ProxyConfig()
+
+    @field_validator("engine_version")
+    @classmethod
+    def _supported_major(cls, value: str) -> str:
+        if value not in POSTGRES_MAJOR_VERSIONS:
+            raise ValueError(
+                f"must be an RDS for PostgreSQL major version in standard support: {', '.join(POSTGRES_MAJOR_VERSIONS)}"
+                " (13 and older run on paid Extended Support; cascading replicas need 14.1+)"
+            )
+        return value
 
     @field_validator("performance_insights_retention_days")
     @classmethod
@@ -162,7 +206,7 @@ class CacheConfig(_Model):
     cluster mode on later is a migration), snapshots kept 7 days."""
 
     engine: Literal["valkey", "redis"] = "valkey"
-    engine_version: Annotated[str, Field(pattern=r"^\d+\.\d+$")] = "8.0"
+    engine_version: str = "8.0"
     node_type: Annotated[str, Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")] = "cache.t4g.small"
     cluster_mode: bool = True
     shards: Annotated[int, Field(ge=1, le=500)] = 1
@@ -309,11 +353,28 @@ class WorkerConfig(AppConfig):
     liveness_command: Annotated[list[str], Field(min_length=1)]
 
 
+class DbBootstrapConfig(_Model):
+    """The in-cluster Job that creates the database's application roles (``components/db_bootstrap.py``).
+    ``psqlImage`` (psql 16 or newer) and ``awsCliImage`` (AWS CLI v2) are required and pinned, like
+    the apps' images (mirror the public ones into your registry)."""
+
+    psql_image: Annotated[str, Field(pattern=_IMAGE)]
+    aws_cli_image: Annotated[str, Field(pattern=_IMAGE)]
+
+    @field_validator("psql_image", "aws_cli_image")
+    @classmethod
+    def _pinned(cls, value: str) -> str:
+        if value.endswith(":latest"):
+            raise ValueError("must be pinned to a version tag or digest, not 'latest'")
+        return value
+
+
 class AppsConfig(_Model):
-    """The backend's two Deployments."""
+    """The backend's two Deployments, and the database bootstrap Job."""
 
     api: ApiConfig
     worker: WorkerConfig
+    db_bootstrap: DbBootstrapConfig
 
 
 class StackConfig(_Model):
@@ -327,7 +388,7 @@ class StackConfig(_Model):
 
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", min_length=3, max_length=20)]
     phase: Annotated[int, Field(ge=1, le=4)]
-    regions: Annotated[list[RegionConfig], Field(min_length=1, max_length=5)]
+    regions: Annotated[list[RegionConfig], Field(min_length=1, max_length=MAX_REGIONS)]
     tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = {}
     network: NetworkConfig = NetworkConfig()
     database: DatabaseConfig = DatabaseConfig()

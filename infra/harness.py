@@ -8,6 +8,7 @@ options the mocks API does not surface (``protect``, ``parent``, aliases, ...) c
 
 from __future__ import annotations
 
+import base64
 import contextvars
 import hashlib
 import json
@@ -61,6 +62,13 @@ _COMPUTED_OUTPUTS: dict[str, Callable[[str, str], dict[str, Any]]] = {
         "vpcConfig": {"clusterSecurityGroupId": f"sg-{_digest(n)}"},
     },
     "aws:ec2/launchTemplate:LaunchTemplate": lambda n, r: {"latestVersion": 1},
+    "random:index/randomBytes:RandomBytes": lambda n, r: {
+        "base64": base64.b64encode(hashlib.sha256(n.encode()).digest()[:16]).decode()
+    },
+    # The one output AWS's rotation template declares.
+    "aws:serverlessrepository/cloudFormationStack:CloudFormationStack": lambda n, r: {
+        "outputs": {"RotationLambdaARN": f"arn:aws:lambda:{r}:{MOCK_ACCOUNT_ID}:function:{n}"}
+    },
 }
 
 
@@ -92,6 +100,9 @@ class RecordedResource:
     aliases: list[str]
     dependencies: list[str]
     region: str = ""
+    #: Input name -> URNs of the resources whose outputs flowed into it (what links a replica to its
+    #: source even when the source's ARN is still unknown, as in a real preview).
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def is_component(self) -> bool:
@@ -224,6 +235,9 @@ class _RecordingMonitor(mocks.MockMonitor):
                 aliases=[a.urn or a.spec.name for a in request.aliases] + list(request.aliasURNs),
                 dependencies=list(request.dependencies),
                 region=self.engine_mocks.region_of(request.provider) if request.provider else inputs.get("region", ""),
+                property_dependencies={
+                    key: list(deps.urns) for key, deps in request.propertyDependencies.items() if deps.urns
+                },
             )
         )
         return response

@@ -13,12 +13,23 @@ import re
 
 from components.cluster import fits, node_capacity
 from components.postgres import max_connections
-from infra.config import MAX_READ_REPLICAS, ConfigError, StackConfig
+from infra.config import (
+    CACHE_ENGINE_VERSIONS,
+    MAX_READ_REPLICAS,
+    ConfigError,
+    StackConfig,
+)
 
 #: Minimum read replicas in each serving region, by phase (SPEC §3 "PostgreSQL" row).
 PHASE_MIN_READERS = {1: 0, 2: 1, 3: 3, 4: 3}
 #: Backup retention (days) from which point-in-time recovery meets the phase's target.
 PHASE_MIN_BACKUP_DAYS = {1: 1, 2: 30, 3: 30, 4: 30}
+#: Initial gp3 storage per phase: RDS for PostgreSQL gp3 volumes of 400 GiB or more get a 12,000
+#: IOPS / 500 MiB/s baseline at no IOPS charge, 3,000 / 125 MiB/s below (RDS User Guide, "gp3
+#: storage"); phases 3-4 (10,000-50,000 queries/s, with replicas copying the primary's volume) need it.
+PHASE_MIN_STORAGE_GB = {1: 20, 2: 20, 3: 400, 4: 400}
+#: DB queries/s at peak (SPEC §3).
+PHASE_QUERIES = {1: 500, 2: 2000, 3: 10000, 4: 50000}
 #: Serving regions (primary + active) each phase runs in.
 PHASE_SERVING_REGIONS = {1: 1, 2: 1, 3: 1, 4: 3}
 #: The api HPA range each phase must at least cover, per serving region (SPEC §3 "Compute" row).
@@ -82,12 +93,33 @@ def _check_regions(config: StackConfig) -> None:
                     "overlap so they can be peered",
                 )
         networks.append((index, network))
-    total = sum(cell.read_replicas for cell in config.regions)
-    if total > MAX_READ_REPLICAS:
+    _check_replica_topology(config)
+
+
+def replica_fan_out(config: StackConfig) -> dict[str, int]:
+    """Direct read replicas of each source instance, keyed ``"primary"`` or the remote region.
+
+    The topology the cells build: the primary's region reads from replicas of the primary; every
+    other region gets one cross-region replica of the primary (its cascade head) and its other
+    replicas replicate from that head.
+    """
+    remote = [cell for cell in config.regions[1:] if cell.read_replicas > 0]
+    fan_out = {"primary": config.primary.read_replicas + len(remote)}
+    fan_out.update({cell.region: cell.read_replicas - 1 for cell in remote})
+    return fan_out
+
+
+def _check_replica_topology(config: StackConfig) -> None:
+    # RDS allows 15 read replicas per source (USER_PostgreSQL.Replication.ReadReplicas) and
+    # guarantees five cross-region ones (USER_ReadRepl.XRgn); StackConfig's five regions at most
+    # leave four remote cascade heads, so only the first limit can be reached from config.
+    direct = replica_fan_out(config)["primary"]
+    if direct > MAX_READ_REPLICAS:
         raise ConfigError(
-            "platform:regions",
-            f"{total} read replicas in all",
-            f"RDS allows at most {MAX_READ_REPLICAS} read replicas per source, all regions together",
+            "platform:regions[0].readReplicas",
+            config.primary.read_replicas,
+            f"the primary would feed {direct} replicas (its own plus one head per remote region); "
+            f"RDS allows {MAX_READ_REPLICAS} per source",
         )
 
 
@@ -99,6 +131,15 @@ def _check_database(config: StackConfig) -> None:
             max_connections(value)
         except ValueError as error:
             raise ConfigError(f"platform:database.{key}", value, str(error)) from None
+    smallest = min((database.instance_class, database.replica_class), key=max_connections)
+    if database.max_connections > max_connections(smallest):
+        raise ConfigError(
+            "platform:database.maxConnections",
+            database.max_connections,
+            f"a new replica starts on RDS's default parameter group, whose limit for {smallest} is about "
+            f"{max_connections(smallest)}, and a hot standby cannot run below its primary's: at most "
+            f"{max_connections(smallest)}, or a larger class",
+        )
     minimum = math.ceil(database.allocated_storage_gb * 1.1)
     if database.max_allocated_storage_gb < minimum:
         raise ConfigError(
@@ -115,15 +156,12 @@ def _check_cache(config: StackConfig) -> None:
         raise ConfigError(
             "platform:cache.shards", cache.shards, "more than one shard needs platform:cache.clusterMode = true"
         )
-    if cache.engine == "valkey" and not cache.engine_version.startswith(("7.", "8.")):
-        raise ConfigError(
-            "platform:cache.engineVersion", cache.engine_version, "ElastiCache Valkey versions are 7.x and 8.x"
-        )
-    if cache.engine == "redis" and not cache.engine_version.startswith(("6.", "7.")):
+    allowed = CACHE_ENGINE_VERSIONS[cache.engine]
+    if cache.engine_version not in allowed:
         raise ConfigError(
             "platform:cache.engineVersion",
             cache.engine_version,
-            "ElastiCache Redis OSS versions with AUTH and TLS here are 6.x and 7.x",
+            f"ElastiCache {cache.engine} versions in standard support: {', '.join(allowed)}",
         )
 
 
@@ -183,6 +221,13 @@ def _check_phase(config: StackConfig) -> None:
             "platform:database.backupRetentionDays",
             config.database.backup_retention_days,
             f"phase {phase} keeps at least {PHASE_MIN_BACKUP_DAYS[phase]} days of backups/PITR",
+        )
+    if config.database.allocated_storage_gb < PHASE_MIN_STORAGE_GB[phase]:
+        raise ConfigError(
+            "platform:database.allocatedStorageGb",
+            config.database.allocated_storage_gb,
+            f"phase {phase} serves {PHASE_QUERIES[phase]:,} queries/s: RDS gp3 gives 12,000 IOPS from 400 GiB "
+            f"(3,000 below), so at least {PHASE_MIN_STORAGE_GB[phase]}",
         )
     if phase >= 2 and config.network.nat_gateways != "perAz":
         raise ConfigError(

@@ -73,7 +73,8 @@ def replica_topology(resources: Iterable[StackResource]) -> list[tuple[str, str]
             found.append(
                 (
                     urn,
-                    f"its source {source.urn} has an RDS-managed master password, which forbids read replicas ({_SECRETS_DOC})",
+                    f"its source {source.urn} has an RDS-managed master password, which forbids read replicas "
+                    f"({_SECRETS_DOC})",
                 )
             )
         crosses = bool(replica.region and source.region and replica.region != source.region)
@@ -92,7 +93,8 @@ def replica_topology(resources: Iterable[StackResource]) -> list[tuple[str, str]
             found.append(
                 (
                     urn,
-                    f"the replication chain would be {depth + 1} instances long; at most {MAX_CHAIN_LENGTH} ({_CASCADE_DOC})",
+                    f"the replication chain would be {depth + 1} instances long; at most {MAX_CHAIN_LENGTH} "
+                    f"({_CASCADE_DOC})",
                 )
             )
     for source_urn, replicas in children.items():
@@ -106,7 +108,8 @@ def replica_topology(resources: Iterable[StackResource]) -> list[tuple[str, str]
             found.append(
                 (
                     source_urn,
-                    f"{len(remote)} cross-region replicas; RDS guarantees {MAX_CROSS_REGION_REPLICAS} per source: cascade them ({_XREGION_DOC})",
+                    f"{len(remote)} cross-region replicas; RDS guarantees {MAX_CROSS_REGION_REPLICAS} per source: "
+                    f"cascade them ({_XREGION_DOC})",
                 )
             )
         if source_urn in sources and not (source.props.get("backupRetentionPeriod") or 0) >= 1:
@@ -143,14 +146,16 @@ def replica_connections(resources: Iterable[StackResource]) -> list[tuple[str, s
             found.append(
                 (
                     urn,
-                    f"max_connections must be pinned in the parameter groups of the replica and its source ({_STANDBY_DOC})",
+                    "max_connections must be pinned in the parameter groups of the replica and its source "
+                    f"({_STANDBY_DOC})",
                 )
             )
         elif ours < theirs:
             found.append(
                 (
                     urn,
-                    f"max_connections {ours} is below its source's {theirs}: the standby would stop replaying WAL ({_STANDBY_DOC})",
+                    f"max_connections {ours} is below its source's {theirs}: the standby would stop replaying WAL "
+                    f"({_STANDBY_DOC})",
                 )
             )
     return found

@@ -60,7 +60,9 @@ class Rule:
 
 def _rds(props: Mapping[str, Any], protect: bool) -> str | None:
     problems = []
-    if not props.get("storageEncrypted") or not props.get("kmsKeyId"):
+    # A same-region replica must not name a key (it inherits its source's); the stack rule
+    # rds-replica-topology checks replicas' keys against their sources' regions.
+    if not props.get("storageEncrypted") or not (props.get("kmsKeyId") or props.get("replicateSourceDb")):
         problems.append("storage must be encrypted with a customer-managed key")
     if props.get("publiclyAccessible"):
         problems.append("must not be publicly accessible")

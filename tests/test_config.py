@@ -52,6 +52,10 @@ def test_defaults_live_in_the_model():
             "apps": {
                 "api": {"image": "registry.example.com/acme/api:1.0"},
                 "worker": {"image": "registry.example.com/acme/worker:1.0", "livenessCommand": ["/bin/true"]},
+                "dbBootstrap": {
+                    "psqlImage": "registry.example.com/mirror/postgres:17.6",
+                    "awsCliImage": "registry.example.com/mirror/aws-cli:2.27.0",
+                },
             },
         }
     )
@@ -64,6 +68,14 @@ def test_defaults_live_in_the_model():
     assert config.cluster.kubernetes_version == "1.35" and config.cluster.nodes.instance_type == "m7g.large"
     assert (config.apps.api.min_replicas, config.apps.api.max_replicas, config.apps.api.host) == (2, 4, None)
     assert config.apps.worker.scaling == "cpu" and config.monitoring.prometheus is False
+    db = config.database
+    assert (db.master_username, db.app_username, db.reader_username, db.app_schema) == (
+        "app_admin",
+        "app",
+        "app_reader",
+        "app",
+    )
+    assert (db.max_connections, db.password_rotation_days, db.engine_version) == (800, 30, "16")
 
 
 def test_unknown_key_is_named_with_the_allowed_ones():
@@ -132,12 +144,85 @@ def test_phase_3_needs_a_standby_region_and_overlapping_cidrs_are_refused():
     assert "standby" in str(_error(raw))
 
 
-def test_total_replicas_within_the_rds_limit():
+def test_replicas_per_source_within_the_rds_limit():
+    # 14 local replicas + one cascade head per remote region = 16 direct replicas of the primary.
     raw = _raw("phase4")
-    for cell in raw["regions"]:
-        cell["readReplicas"] = 6
+    raw["regions"][0]["readReplicas"] = 14
     error = _error(raw)
-    assert error.path == "platform:regions" and "15" in str(error)
+    assert error.path == "platform:regions[0].readReplicas" and "16 replicas" in str(error) and "15" in str(error)
+    # Cascaded replicas do not count against the primary: 13 + 2 heads is fine, whatever the remote counts.
+    raw["regions"][0]["readReplicas"] = 13
+    for cell in raw["regions"][1:]:
+        cell["readReplicas"] = 15
+    assert load_config(_flat(raw)).primary.read_replicas == 13
+
+
+def test_cross_region_replicas_per_source_stay_within_five():
+    from infra.rules import replica_fan_out
+
+    config = load_config(stack_config("phase4"))
+    assert replica_fan_out(config) == {"primary": 5, "us-west-2": 2, "eu-west-1": 2}
+    raw = _raw("phase4")
+    raw["regions"] += [
+        {"region": r, "role": "active", "cidr": f"10.{40 + i}.0.0/16", "readReplicas": 1}
+        for i, r in enumerate(["eu-central-1", "ap-southeast-1", "ap-northeast-1"])
+    ]
+    # Six regions would make five remote cascade heads plus room for more: the model caps regions
+    # at five (one primary, four heads), inside RDS's five guaranteed cross-region replicas.
+    error = _error(raw)
+    assert error.path == "platform:regions" and "5" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path", "fragment"),
+    [
+        (lambda r: r["database"].update(engineVersion="13"), "platform:database.engineVersion", "14, 15, 16, 17, 18"),
+        (lambda r: r["database"].update(engineVersion="19"), "platform:database.engineVersion", "standard support"),
+        (lambda r: r["cache"].update(engineVersion="7.0"), "platform:cache.engineVersion", "7.2, 8.0, 8.1, 8.2"),
+        (
+            lambda r: r["cache"].update(engine="redis", engineVersion="6.2"),
+            "platform:cache.engineVersion",
+            "7.0, 7.1",
+        ),
+        (
+            lambda r: r["database"].update(instanceClass="db.t4g.medium"),
+            "platform:database.maxConnections",
+            "db.t4g.medium",
+        ),
+        (lambda r: r["database"].update(maxConnections=900), "platform:database.maxConnections", "at most 811"),
+        (
+            lambda r: r["apps"]["dbBootstrap"].update(psqlImage="postgres:latest"),
+            "platform:apps.dbBootstrap.psqlImage",
+            "",
+        ),
+        (lambda r: r["database"].update(passwordRotationDays=0), "platform:database.passwordRotationDays", ""),
+    ],
+)
+def test_versions_and_the_connection_limit_aws_would_refuse_name_the_key(mutate, path, fragment):
+    raw = _raw("phase1")
+    mutate(raw)
+    error = _error(raw)
+    assert error.path == path
+    assert fragment in str(error)
+
+
+def test_phase_3_sizes_storage_for_gp3s_12000_iops():
+    raw = _raw("phase3")
+    raw["database"]["allocatedStorageGb"] = 399
+    error = _error(raw)
+    assert error.path == "platform:database.allocatedStorageGb" and "12,000 IOPS" in str(error)
+
+
+def test_the_connection_limit_is_the_same_in_every_phase_and_fits_every_class():
+    """Promotion never changes max_connections (no reboot order to get wrong), and a fresh replica
+    on RDS's default group always has at least the primary's pinned limit."""
+    from components.postgres import max_connections
+
+    configs = [load_config(stack_config(stack)) for stack in PHASES]
+    assert {c.database.max_connections for c in configs} == {800}
+    for config in configs:
+        for instance_class in (config.database.instance_class, config.database.replica_class):
+            assert max_connections(instance_class) >= config.database.max_connections
 
 
 @pytest.mark.parametrize(

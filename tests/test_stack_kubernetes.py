@@ -126,8 +126,24 @@ def test_app_config_carries_endpoints_and_secret_references_never_secrets():
     assert data["CACHE_ENDPOINT"] == plan_of("phase2").outputs["regions"]["us-east-1"]["cacheEndpoint"]
     assert data["QUEUE_URL_JOBS"].startswith("https://sqs.")
     assert data["CDN_DOMAIN"].endswith(".cloudfront.net") and data["ASSETS_BUCKET"] == "acme-prod-assets-use1"
-    assert data["DB_CREDENTIALS_SECRET_ARN"].startswith("arn:aws:secretsmanager:")
+    # Apps sign in with IAM as the app and reader roles: no database secret, never the master user.
+    assert (data["DB_USER"], data["DB_READER_USER"]) == ("app", "app_reader")
+    assert data["DB_WRITER_REGION"] == data["DB_READER_REGION"] == "us-east-1"
+    assert data["CACHE_AUTH_SECRET_ARN"].startswith("arn:aws:secretsmanager:")
+    assert not any(key.startswith("DB_") and key.endswith("SECRET_ARN") for key in data)
     assert not any("password" in key.lower() or "token" in key.lower() for key in data)
+
+
+def test_apps_in_remote_regions_sign_writer_tokens_for_the_primarys_region():
+    clusters = _clusters("phase4")
+    assert len(clusters) == 3
+    for objects in clusters.values():
+        (config_map,) = _find(objects, "ConfigMap", "api")
+        data = config_map["data"]
+        assert data["DB_WRITER_REGION"] == "us-east-1"
+        assert data["DB_WRITER_ENDPOINT"].endswith(".us-east-1.rds.amazonaws.com")
+        assert data["DB_READER_ENDPOINTS"].endswith(f".{data['DB_READER_REGION']}.rds.amazonaws.com")
+        assert data["DB_READER_ENDPOINTS"].count(",") == 2
 
 
 def test_every_kubernetes_resource_uses_its_cells_cluster_provider(phase_plan):

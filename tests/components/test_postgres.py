@@ -19,7 +19,7 @@ from components.postgres import (
     parameters,
     proxy_policy,
 )
-from components.postgres_replicas import PostgresReplicas, PostgresReplicasArgs
+from components.postgres_replicas import PostgresReplicas, PostgresReplicasArgs, replica_sources
 from infra.harness import MOCK_ACCOUNT_ID, run_program
 
 KEY = "arn:aws:kms:us-west-2:111122223333:key/primary"
@@ -34,12 +34,17 @@ PRIMARY_LIMIT = max_connections("db.r7g.2xlarge")
 #: (create, update, delete) the RDS instances must allow for: hours, not the provider's minutes.
 DB_TIMEOUTS = ("4h", "4h", "2h")
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-SECRET = f"arn:aws:secretsmanager:us-west-2:{MOCK_ACCOUNT_ID}:secret:rds!db-instance"
+MASTER_SECRET = f"arn:aws:secretsmanager:us-west-2:{MOCK_ACCOUNT_ID}:db-credentials-app_admin"
+APP_SECRET = f"arn:aws:secretsmanager:us-west-2:{MOCK_ACCOUNT_ID}:db-credentials-app"
 _UNTAGGABLE = {
     "aws:iam/rolePolicy:RolePolicy",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup",
     "aws:rds/proxyTarget:ProxyTarget",
+    "aws:secretsmanager/secretVersion:SecretVersion",
+    "aws:secretsmanager/secretRotation:SecretRotation",
+    "random:index/randomPassword:RandomPassword",
+    "random:index/randomBytes:RandomBytes",
 }
 
 
@@ -112,7 +117,15 @@ def primary_run():
         db = Postgres(
             "db", _primary_args(max_connections=PRIMARY_LIMIT), opts=pulumi.ResourceOptions(provider=provider)
         )
-        for key in ("identifier", "port", "proxy_endpoint", "master_secret_arn", "security_group_id"):
+        for key in (
+            "identifier",
+            "port",
+            "proxy_endpoint",
+            "proxy_id",
+            "master_secret_arn",
+            "app_secret_arn",
+            "security_group_id",
+        ):
             pulumi.export(key, getattr(db, key))
 
     return run_program(program), timeouts
@@ -138,8 +151,9 @@ def test_instance_is_protected_multi_az_encrypted_and_private(primary):
         "storageEncrypted": True,
         "kmsKeyId": KEY,
         "publiclyAccessible": False,
-        "manageMasterUserPassword": True,
-        "masterUserSecretKmsKeyId": KEY,
+        "manageMasterUserPassword": None,
+        "passwordWoVersion": 1,
+        "engineLifecycleSupport": "open-source-rds-extended-support-disabled",
         "iamDatabaseAuthenticationEnabled": True,
         "caCertIdentifier": "rds-ca-rsa2048-g1",
         "copyTagsToSnapshot": True,
@@ -152,7 +166,9 @@ def test_instance_is_protected_multi_az_encrypted_and_private(primary):
         "dbSubnetGroupName": "acme-prod-db",
     }
     assert {key: db.inputs.get(key) for key in expected} == expected
+    # Our generated password, write-only: sent on create (and when its version changes), never read back.
     assert "password" not in db.inputs
+    assert primary.named("db-master-password").urn in db.property_dependencies["passwordWo"]
     assert db.inputs["tags"] == {"ManagedBy": "pulumi", "Team": "platform", "Name": "acme-prod-db"}
 
 
@@ -223,18 +239,19 @@ def test_max_connections_is_pinned_only_when_given(slow_ms, limit):
     assert settings["rds.force_ssl"]["value"] == "1"
 
 
-def test_proxy_requires_tls_and_iam_and_uses_the_managed_secret(primary):
+def test_proxy_requires_tls_and_iam_and_uses_our_two_login_secrets(primary):
     (proxy,) = primary.of_type("aws:rds/proxy:Proxy")
     assert proxy.inputs["requireTls"] is True
     assert proxy.inputs["debugLogging"] is False
     assert proxy.inputs["engineFamily"] == "POSTGRESQL"
     assert proxy.inputs["idleClientTimeout"] == 1800
     assert proxy.inputs["vpcSubnetIds"] == ["subnet-prv-a", "subnet-prv-b"]
-    (auth,) = proxy.inputs["auths"]
-    assert auth["authScheme"] == "SECRETS"
-    assert auth["iamAuth"] == "REQUIRED"
-    assert auth["clientPasswordAuthType"] == "POSTGRES_SCRAM_SHA_256"
-    assert auth["secretArn"] == SECRET
+    auths = proxy.inputs["auths"]
+    assert [a["secretArn"] for a in auths] == [MASTER_SECRET, APP_SECRET]
+    for auth in auths:
+        assert auth["authScheme"] == "SECRETS"
+        assert auth["iamAuth"] == "REQUIRED"
+        assert auth["clientPasswordAuthType"] == "POSTGRES_SCRAM_SHA_256"
     (pool,) = primary.of_type("aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup")
     config = pool.inputs["connectionPoolConfig"]
     assert (config["maxConnectionsPercent"], config["maxIdleConnectionsPercent"]) == (90, 50)
@@ -247,9 +264,9 @@ def test_proxy_role_reads_exactly_the_secret_and_decrypts_only_via_secrets_manag
     role = primary.named("db-proxy-role")
     (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
     assert trust["Principal"] == {"Service": "rds.amazonaws.com"}
-    (policy,) = primary.of_type("aws:iam/rolePolicy:RolePolicy")
+    policy = primary.named("db-proxy-policy")
     read, decrypt = json.loads(policy.inputs["policy"])["Statement"]
-    assert (read["Action"], read["Resource"]) == ("secretsmanager:GetSecretValue", SECRET)
+    assert (read["Action"], read["Resource"]) == ("secretsmanager:GetSecretValue", sorted([MASTER_SECRET, APP_SECRET]))
     assert (decrypt["Action"], decrypt["Resource"]) == ("kms:Decrypt", KEY)
     assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.us-west-2.amazonaws.com"}}
     assert policy.urn in primary.named("db-proxy").dependencies
@@ -259,8 +276,11 @@ def _rules_of(plan, rule_type: str, group_id: str) -> list:
     return [r for r in plan.of_type(rule_type) if r.inputs["securityGroupId"] == group_id]
 
 
-def test_the_instance_admits_only_the_proxy_so_clients_cannot_bypass_tls_and_iam(primary):
-    (from_proxy,) = _rules_of(primary, INGRESS, "db-instance-sg-id")
+def test_the_instance_admits_only_the_proxy_and_the_rotation_function(primary):
+    from_proxy, from_rotation = sorted(_rules_of(primary, INGRESS, "db-instance-sg-id"), key=lambda r: r.name)
+    assert from_rotation.name == "db-rotation-db-from-function"
+    assert from_rotation.inputs["referencedSecurityGroupId"] == "db-rotation-sg-id"
+    assert (from_rotation.inputs["fromPort"], from_rotation.inputs["toPort"]) == (5432, 5432)
     assert from_proxy.name == "db-instance-from-proxy"
     assert from_proxy.inputs["referencedSecurityGroupId"] == "db-proxy-sg-id"
     assert "cidrIpv4" not in from_proxy.inputs
@@ -294,11 +314,12 @@ def test_the_proxy_admits_the_clients_and_reaches_only_the_instance_and_https(pr
 
 def test_security_group_rules_are_described_and_no_group_has_inline_rules(primary):
     rules = primary.of_type(INGRESS) + primary.of_type(EGRESS)
-    assert len(rules) == 1 + len(CLIENTS) + 2
+    # proxy: clients in, instance + HTTPS out; instance: proxy + rotation in; rotation: instance + HTTPS out.
+    assert len(rules) == len(CLIENTS) + 2 + 2 + 2
     assert all(rule.inputs["description"] for rule in rules)
     assert all(r.inputs.get("cidrIpv4") != "0.0.0.0/0" for r in primary.of_type(INGRESS))
     groups = primary.of_type("aws:ec2/securityGroup:SecurityGroup")
-    assert sorted(g.name for g in groups) == ["db-instance-sg", "db-proxy-sg"]
+    assert sorted(g.name for g in groups) == ["db-instance-sg", "db-proxy-sg", "db-rotation-sg"]
     for group in groups:
         assert "ingress" not in group.inputs and "egress" not in group.inputs
 
@@ -306,20 +327,27 @@ def test_security_group_rules_are_described_and_no_group_has_inline_rules(primar
 def test_every_child_is_parented_in_the_providers_region_and_tagged(primary):
     (component,) = primary.of_type("platform:database:Postgres")
     children = [r for r in primary.resources if r.custom and r.type != "pulumi:providers:aws"]
-    assert {r.parent for r in children} == {component.urn}
-    assert {r.region for r in children} == {"us-west-2"}
+    nested = {r.urn for r in primary.resources if r.parent == component.urn and not r.custom}
+    assert {r.parent for r in children} == {component.urn, *nested}
+    assert {r.region for r in children if not r.type.startswith("random:")} == {"us-west-2"}
     assert all(r.name.startswith("db-") for r in children)
     for resource in children:
         if resource.type not in _UNTAGGABLE:
             assert resource.inputs["tags"]["ManagedBy"] == "pulumi", resource.name
-    assert [r.name for r in children if r.protect] == ["db-instance"]
+    assert sorted(r.name for r in children if r.protect) == [
+        "db-credentials-app",
+        "db-credentials-app_admin",
+        "db-instance",
+    ]
 
 
-def test_outputs_point_at_the_proxy_and_the_managed_secret(primary):
+def test_outputs_point_at_the_proxy_and_our_secrets(primary):
     assert primary.outputs["identifier"] == "acme-prod-db"
     assert primary.outputs["port"] == 5432
     assert primary.outputs["proxy_endpoint"] == "db-proxy.proxy-abc123.us-west-2.rds.amazonaws.com"
-    assert primary.outputs["master_secret_arn"] == SECRET
+    assert primary.outputs["proxy_id"] == "db-proxy"
+    assert primary.outputs["master_secret_arn"] == MASTER_SECRET
+    assert primary.outputs["app_secret_arn"] == APP_SECRET
     assert primary.outputs["security_group_id"] == "db-instance-sg-id"
 
 
@@ -376,8 +404,8 @@ def test_max_connections_names_the_known_classes_for_an_unknown_one():
 
 
 def test_proxy_policy_is_pure_and_scoped():
-    statements = json.loads(proxy_policy("arn:s", "arn:k", "eu-west-1"))["Statement"]
-    assert [s["Resource"] for s in statements] == ["arn:s", "arn:k"]
+    statements = json.loads(proxy_policy(["arn:t", "arn:s"], "arn:k", "eu-west-1"))["Statement"]
+    assert [s["Resource"] for s in statements] == [["arn:s", "arn:t"], "arn:k"]
     assert "*" not in json.dumps(statements)
 
 
@@ -410,7 +438,7 @@ def test_replicas_are_guarded_encrypted_private_and_observed():
     assert sorted(r.name for r in replicas) == ["db-replica-0", "db-replica-1"]
     for replica in replicas:
         assert replica.protect is True
-        # RDS for PostgreSQL keeps no automated backups of replicas; promotion sets retention.
+        # In the source's region no replica feeds another, so none keeps backups of its own.
         assert "backupRetentionPeriod" not in replica.inputs
         expected = {
             "replicateSourceDb": SOURCE,
@@ -418,7 +446,8 @@ def test_replicas_are_guarded_encrypted_private_and_observed():
             "deletionProtection": True,
             "skipFinalSnapshot": True,
             "storageEncrypted": True,
-            "kmsKeyId": KEY,
+            # Same-region replicas inherit the source's key; RDS refuses one named here.
+            "kmsKeyId": None,
             "performanceInsightsKmsKeyId": KEY,
             "publiclyAccessible": False,
             "iamDatabaseAuthenticationEnabled": True,
@@ -449,6 +478,26 @@ def test_each_replica_exports_logs_to_its_own_encrypted_groups_made_first():
             assert (group.inputs["kmsKeyId"], group.inputs["retentionInDays"]) == (KEY, 731)
             assert group.urn in replica.dependencies
     assert {r.name for r in result.resources if r.protect} == {"db-replica-0", "db-replica-1"}
+
+
+def test_a_remote_region_cascades_from_its_one_cross_region_replica():
+    result = _replicas_program(3, region="eu-west-1", cross_region=True, kms_key_arn=REPLICA_KEY)
+    head, second, third = (result.named(f"db-replica-{i}") for i in range(3))
+    assert head.inputs["replicateSourceDb"] == SOURCE
+    assert (head.inputs["kmsKeyId"], head.inputs["backupRetentionPeriod"]) == (REPLICA_KEY, 1)
+    for cascaded in (second, third):
+        assert cascaded.inputs["replicateSourceDb"] == f"arn:aws:rds:eu-west-1:{MOCK_ACCOUNT_ID}:db-replica-0"
+        assert cascaded.property_dependencies["replicateSourceDb"] == [head.urn]
+        assert "kmsKeyId" not in cascaded.inputs and "backupRetentionPeriod" not in cascaded.inputs
+
+
+@given(count=st.integers(0, 15), cross_region=st.booleans())
+def test_only_one_replica_per_remote_region_crosses_regions(count, cross_region):
+    sources = replica_sources(count, cross_region)
+    assert len(sources) == count
+    crossing = [i for i, source in enumerate(sources) if source is None]
+    assert crossing == (list(range(count)) if not cross_region else [0] * (count > 0))
+    assert all(source in (None, 0) for source in sources)
 
 
 def test_cross_region_replicas_land_in_the_providers_region():
