@@ -32,7 +32,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.base import child_opts, merge_tags
+from components.base import child_opts, merge_tags, stateful_opts
 from components.waf_body import body_limit_statement
 
 #: AWS managed rule groups in evaluation order, with their fixed capacity in WCUs. IP reputation
@@ -208,7 +208,8 @@ class EdgeWaf(pulumi.ComponentResource):
             retention_in_days=args.log_retention_days,
             kms_key_id=args.kms_key_arn,
             tags=merge_tags(log_group_name, args.tags),
-            opts=child_opts(self),
+            deletion_protection_enabled=True,
+            opts=stateful_opts(self),
         )
         self.logging = aws.wafv2.WebAclLoggingConfiguration(
             f"{name}-logging",

@@ -244,7 +244,8 @@ def exported_log_groups(
             kms_key_id=kms_key_arn,
             retention_in_days=retention_days,
             tags=merge_tags(log_group_name(identifier, log_type), tags),
-            opts=child_opts(parent),
+            deletion_protection_enabled=True,
+            opts=stateful_opts(parent),
         )
         for log_type in LOG_EXPORTS
     ]

@@ -249,7 +249,8 @@ class Redis(pulumi.ComponentResource):
             kms_key_id=args.kms_key_arn,
             retention_in_days=args.log_retention_days,
             tags=merge_tags(log_name, args.tags),
-            opts=child_opts(self),
+            deletion_protection_enabled=True,
+            opts=stateful_opts(self),
         )
 
     def _create_replication_group(self, name: str, args: RedisArgs) -> aws.elasticache.ReplicationGroup:

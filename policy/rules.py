@@ -137,6 +137,9 @@ def _log_group(props: Mapping[str, Any], protect: bool) -> str | None:
         problems.append("must be encrypted with KMS")
     if (props.get("retentionInDays") or 0) < 365:
         problems.append("must keep logs for at least 365 days")
+    # Logs are audit evidence: neither a code change nor a console click may delete them.
+    if not protect or not props.get("deletionProtectionEnabled"):
+        problems.append("must be protected (protect=True) and deletion-protected")
     return "; ".join(problems) or None
 
 
@@ -227,7 +230,7 @@ RULES: tuple[Rule, ...] = (
     Rule("sns-encrypted", "Topics are encrypted at rest.", frozenset({"aws:sns/topic:Topic"}), _topic),
     Rule(
         "logs-encrypted-retained",
-        "Log groups are KMS-encrypted and kept at least a year.",
+        "Log groups are KMS-encrypted, kept at least a year, protected and deletion-protected.",
         frozenset({"aws:cloudwatch/logGroup:LogGroup"}),
         _log_group,
     ),

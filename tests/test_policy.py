@@ -88,6 +88,7 @@ def _primary(r):
         ("aws:sqs/queue:Queue", None, {"kmsMasterKeyId": None, "sqsManagedSseEnabled": None}, "sqs-encrypted"),
         ("aws:sns/topic:Topic", None, {"kmsMasterKeyId": None}, "sns-encrypted"),
         ("aws:cloudwatch/logGroup:LogGroup", None, {"retentionInDays": 30}, "logs-encrypted-retained"),
+        ("aws:cloudwatch/logGroup:LogGroup", None, {"deletionProtectionEnabled": False}, "logs-encrypted-retained"),
         ("aws:kms/key:Key", None, {"enableKeyRotation": False}, "kms-rotation"),
         ("aws:secretsmanager/secret:Secret", None, {"kmsKeyId": None}, "secrets-cmk"),
         (
@@ -211,3 +212,10 @@ def test_a_cloudwatch_destination_must_be_a_kms_encrypted_log_group():
     ]
     rejected_only = StackResource(FLOW_LOG, "urn:flow", {**flow_log, "trafficType": "REJECT"}, ("urn:vpc", "urn:group"))
     assert [urn for urn, _ in flow_log_violations([vpc, group, rejected_only])] == ["urn:vpc"]
+
+
+def test_an_unprotected_log_group_is_refused():
+    group = _first("phase2", "aws:cloudwatch/logGroup:LogGroup")
+    assert _evaluate(group) == []
+    (message,) = _evaluate(group, protect=False)
+    assert message.endswith("must be protected (protect=True) and deletion-protected")

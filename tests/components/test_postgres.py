@@ -208,7 +208,8 @@ def test_exported_logs_land_in_our_encrypted_retained_groups_made_first(primary)
         assert group.inputs["tags"]["Name"] == group.inputs["name"]
         # RDS must find the group in place, or it creates its own never-expiring, unkeyed one.
         assert group.urn in db.dependencies
-        assert group.protect is False
+        # Audit evidence: guarded like the data it describes.
+        assert group.protect is True and group.inputs["deletionProtectionEnabled"] is True
 
 
 def test_parameter_group_forces_tls_and_logs_slow_queries(primary):
@@ -338,6 +339,8 @@ def test_every_child_is_parented_in_the_providers_region_and_tagged(primary):
         "db-credentials-app",
         "db-credentials-app_admin",
         "db-instance",
+        "db-log-postgresql",
+        "db-log-upgrade",
     ]
 
 
@@ -477,7 +480,9 @@ def test_each_replica_exports_logs_to_its_own_encrypted_groups_made_first():
         for group in groups:
             assert (group.inputs["kmsKeyId"], group.inputs["retentionInDays"]) == (KEY, 731)
             assert group.urn in replica.dependencies
-    assert {r.name for r in result.resources if r.protect} == {"db-replica-0", "db-replica-1"}
+    assert {r.name for r in result.resources if r.protect} == {
+        f"db-replica-{i}{suffix}" for i in range(2) for suffix in ("", "-log-postgresql", "-log-upgrade")
+    }
 
 
 def test_a_remote_region_cascades_from_its_one_cross_region_replica():

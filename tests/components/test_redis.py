@@ -192,10 +192,16 @@ def test_security_group_admits_only_client_cidrs_on_6379(cluster):
     assert not cluster.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
 
 
-def test_only_the_group_and_secret_are_protected_and_all_are_children(cluster):
+def test_the_group_secret_and_logs_are_protected_and_all_are_children(cluster):
     component = cluster.of_type("platform:cache:Redis")[0]
     children = cluster.children_of(component.urn)
-    assert {r.name for r in children if r.protect} == {"cache-group", "cache-auth"}
+    assert {r.name for r in children if r.protect} == {
+        "cache-group",
+        "cache-auth",
+        "cache-slow-log",
+        "cache-engine-log",
+    }
+    assert all(r.inputs["deletionProtectionEnabled"] for r in children if r.type == "aws:cloudwatch/logGroup:LogGroup")
     assert all(r.name.startswith("cache-") for r in children)
     assert len(children) == len(cluster.resources) - 3  # stack, provider, component
     # Every child the SDK can tag is tagged: a forgotten ``tags=`` fails here instead of being skipped.
