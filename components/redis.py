@@ -19,6 +19,24 @@ PORT = 6379
 #: The only special characters ElastiCache accepts in an AUTH token.
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
 DEFAULT_ENGINE_VERSIONS = {"valkey": "8.0", "redis": "7.1"}
+_SIZES = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
+#: Memory (GiB) of the Graviton node types we size, as ElastiCache publishes it ("Supported node
+#: types", https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html);
+#: the 6g generation has the 7g's memory.
+NODE_MEMORY_GIB: dict[str, float] = {
+    "cache.t4g.micro": 0.5,
+    "cache.t4g.small": 1.37,
+    "cache.t4g.medium": 3.09,
+    **{
+        f"cache.{family}.{size}": memory
+        for generation in ("6g", "7g")
+        for family, sizes in (
+            (f"m{generation}", (6.38, 12.93, 26.04, 52.26, 103.68, 157.12, 209.55)),
+            (f"r{generation}", (13.07, 26.32, 52.82, 105.81, 209.55, 317.77, 419.09)),
+        )
+        for size, memory in zip(_SIZES, sizes, strict=True)
+    },
+}
 LOG_TYPES = ("slow-log", "engine-log")
 #: Online resharding and node-type changes of a large cluster copy every slot and can run for hours,
 #: far beyond the provider's defaults; a timed-out apply leaves the state behind a group that is

@@ -35,6 +35,7 @@ from infra.alerts import alarm_thresholds
 from infra.compute import API_NAMESPACE, CellServices, create_compute
 from infra.config import RegionConfig, StackConfig
 from infra.edge import EdgeLayer
+from infra.failfast import deferred_output
 from infra.naming import Names
 
 
@@ -147,8 +148,8 @@ class RegionalCell(pulumi.ComponentResource):
             # further down (it needs the queues first); deferred outputs close that loop and make each
             # policy wait until its roles exist (SQS rejects a policy naming a role that does not).
             # Every deferred output must be resolved, or the program never finishes.
-            producers, resolve_producers = pulumi.deferred_output()
-            consumers, resolve_consumers = pulumi.deferred_output()
+            producers, resolve_producers = deferred_output()
+            consumers, resolve_consumers = deferred_output()
             self.queues = self._create_queues(name, config, base, account_id, producers, consumers, tags)
             services = self._services(config, cell, writer, edge)
             self.cluster, self.workloads = create_compute(self, name, base, config, cell, account_id, services, tags)

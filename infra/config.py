@@ -8,6 +8,8 @@ It runs before any resource is registered.
 
 from __future__ import annotations
 
+import datetime
+import difflib
 import ipaddress
 import json
 import re
@@ -15,12 +17,23 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import pulumi
+import pulumi_aws as aws
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
 from components.base import YEAR_LOG_RETENTION_DAYS
+from components.redis import NODE_MEMORY_GIB
 
 NAMESPACE = "platform"
+#: Config namespaces a stack file may use besides ours: the providers' own and Pulumi's.
+OTHER_NAMESPACES = ("aws", "kubernetes", "random", "pulumi")
+#: Regions the installed AWS provider knows (its ``Region`` enum, maintained with the provider).
+AWS_REGIONS = frozenset(region.value for region in aws.Region)
+#: EKS end of standard support per Kubernetes minor, from the EKS release calendar
+#: (https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html), as of 2026-12-01.
+#: A version is accepted while at least :data:`K8S_MIN_SUPPORT_DAYS` of standard support remain.
+EKS_STANDARD_SUPPORT_ENDS = {"1.34": datetime.date(2026, 12, 2), "1.35": datetime.date(2027, 3, 27)}
+K8S_MIN_SUPPORT_DAYS = 30
 
 # RDS for PostgreSQL allows 15 read replicas per source instance and guarantees at most five
 # cross-region ones (RDS User Guide: USER_PostgreSQL.Replication.ReadReplicas, USER_ReadRepl.XRgn).
@@ -47,9 +60,23 @@ _DIRECTIONS = {
 class ConfigError(pulumi.RunError):
     """Invalid stack configuration; the message names the key path, the value and what is allowed."""
 
-    def __init__(self, path: str, value: Any, allowed: str):
+    def __init__(self, path: str, value: Any, allowed: str, *, missing: bool = False):
         self.path, self.value, self.allowed = path, value, allowed
-        super().__init__(f"invalid config {path} = {json.dumps(value, default=str)}: {allowed}")
+        if missing:
+            super().__init__(f"missing config {path}: {allowed}")
+        else:
+            super().__init__(f"invalid config {path} = {json.dumps(value, default=str)}: {allowed}")
+
+
+def _cidr(value: str) -> str:
+    """An IPv4 network without host bits, never the whole internet; ValueError says what is wrong."""
+    try:
+        network = ipaddress.IPv4Network(value)
+    except ValueError as error:
+        raise ValueError(f"must be an IPv4 network in CIDR notation without host bits ({error})") from None
+    if network.prefixlen == 0:
+        raise ValueError("must not be 0.0.0.0/0: that opens it to the whole internet")
+    return str(network)
 
 
 def _year_retention(value: int) -> int:
@@ -87,6 +114,15 @@ class RegionConfig(_Model):
     api_certificate_arn: Annotated[str, Field(pattern=r"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[\w-]+$")] | None = (
         None
     )
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value not in AWS_REGIONS:
+            close = difflib.get_close_matches(value, sorted(AWS_REGIONS), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ValueError(f"not an AWS region the provider knows{hint}; e.g. us-east-1, eu-west-1")
+        return value
 
     @field_validator("cidr")
     @classmethod
@@ -207,11 +243,18 @@ class CacheConfig(_Model):
 
     engine: Literal["valkey", "redis"] = "valkey"
     engine_version: str = "8.0"
-    node_type: Annotated[str, Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")] = "cache.t4g.small"
+    node_type: str = "cache.t4g.small"
     cluster_mode: bool = True
     shards: Annotated[int, Field(ge=1, le=500)] = 1
     replicas_per_shard: Annotated[int, Field(ge=1, le=5)] = 1
     snapshot_retention_days: Annotated[int, Field(ge=1, le=35)] = 7
+
+    @field_validator("node_type")
+    @classmethod
+    def _known_node_type(cls, value: str) -> str:
+        if value not in NODE_MEMORY_GIB:
+            raise ValueError(f"not a node type we size (Graviton, current generation): {', '.join(NODE_MEMORY_GIB)}")
+        return value
 
 
 class AssetsConfig(_Model):
@@ -291,10 +334,20 @@ class NodeGroupConfig(_Model):
     50 GiB encrypted gp3 root volumes. One instance type: it lives in the launch template, so
     changing it rolls the nodes in place instead of replacing the node groups."""
 
-    instance_type: Annotated[str, Field(pattern=r"^[a-z][0-9][a-z]*g\.[a-z0-9]+$")] = "m7g.large"
+    instance_type: Annotated[str, Field(pattern=r"^[a-z][0-9][a-z]*g[a-z]*\.[a-z0-9]+$")] = "m7g.large"
     min_per_az: Annotated[int, Field(ge=1, le=100)] = 1
     max_per_az: Annotated[int, Field(ge=1, le=450)] = 3
     disk_gb: Annotated[int, Field(ge=20, le=1000)] = 50
+
+    @field_validator("instance_type")
+    @classmethod
+    def _known_instance_type(cls, value: str) -> str:
+        if value not in _EC2_TYPES:
+            raise ValueError("not an EC2 instance type the AWS provider knows (a Graviton type, e.g. m7g.large)")
+        return value
+
+
+_EC2_TYPES = frozenset(t.value for t in aws.ec2.InstanceType)
 
 
 class ClusterConfig(_Model):
@@ -302,10 +355,30 @@ class ClusterConfig(_Model):
     admin through access entries: the role that runs ``pulumi up`` must be one of them.
     Defaults: Kubernetes 1.35, private API endpoint (``publicAccessCidrs`` empty)."""
 
-    kubernetes_version: Annotated[str, Field(pattern=r"^1\.(3[4-9])$")] = "1.35"
+    kubernetes_version: str = "1.35"
     admin_role_arns: Annotated[list[Annotated[str, Field(pattern=_ROLE_ARN)]], Field(min_length=1)]
     public_access_cidrs: list[str] = []
     nodes: NodeGroupConfig = NodeGroupConfig()
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _in_standard_support(cls, value: str) -> str:
+        return kubernetes_version_in_support(value, datetime.date.today())
+
+    @field_validator("public_access_cidrs")
+    @classmethod
+    def _public_cidrs(cls, value: list[str]) -> list[str]:
+        return [_cidr(cidr) for cidr in value]
+
+
+def kubernetes_version_in_support(version: str, today: datetime.date) -> str:
+    """``version`` if EKS offers it in standard support for at least a month after ``today``."""
+    supported = {v: end for v, end in EKS_STANDARD_SUPPORT_ENDS.items() if (end - today).days >= K8S_MIN_SUPPORT_DAYS}
+    if version not in supported:
+        known = EKS_STANDARD_SUPPORT_ENDS.get(version)
+        why = f"its EKS standard support ends {known.isoformat()}" if known else "not in our EKS release table"
+        raise ValueError(f"{why}; use one of {', '.join(sorted(supported)) or 'none (update the table)'}")
+    return version
 
 
 class AppConfig(_Model):
@@ -399,6 +472,14 @@ class StackConfig(_Model):
     cluster: ClusterConfig
     apps: AppsConfig
 
+    @field_validator("tags")
+    @classmethod
+    def _user_tags(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if key.lower().startswith("aws:"):
+                raise ValueError(f"tag key {key!r}: the aws: prefix is reserved for AWS")
+        return value
+
     @property
     def primary(self) -> RegionConfig:
         """The cell holding the writable database."""
@@ -445,6 +526,8 @@ def _from_validation_error(error: ValidationError) -> ConfigError:
         owner = _model_at(loc)
         allowed = f"unknown key; allowed keys: {_allowed_keys(owner)}" if owner else "unknown key"
         return ConfigError(_key_path(loc), first["input"], allowed)
+    if first["type"] == "missing":
+        return ConfigError(_key_path(loc), None, "required; see the section's docs in infra/config.py", missing=True)
     message = first["msg"].removeprefix("Value error, ")
     return ConfigError(_key_path(loc), first.get("input"), message)
 
@@ -474,12 +557,26 @@ def load_config(flat: Mapping[str, str]) -> StackConfig:
     """
     from infra.rules import check_rules
 
+    _check_namespaces(flat)
     try:
         config = StackConfig.model_validate(raw_namespace(flat))
     except ValidationError as error:
         raise _from_validation_error(error) from None
     check_rules(config)
     return config
+
+
+def _check_namespaces(flat: Mapping[str, str]) -> None:
+    """Refuse keys of any namespace but ours and the providers' (a typo would be silently ignored)."""
+    allowed = (NAMESPACE, *OTHER_NAMESPACES)
+    for key in sorted(flat):
+        namespace = key.split(":", 1)[0]
+        if namespace not in allowed:
+            close = difflib.get_close_matches(namespace, allowed, n=1)
+            hint = f" (did you mean {close[0]}:?)" if close else ""
+            raise ConfigError(
+                key, flat[key], f"unknown config namespace {namespace!r}{hint}; allowed: {', '.join(allowed)}"
+            )
 
 
 def current_config() -> dict[str, str]:

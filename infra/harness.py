@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 import yaml
 from pulumi.runtime import mocks, rpc
+from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -276,10 +277,21 @@ def _run(program: Callable[[], None], stack: str, config: dict[str, str], projec
     monitor = _RecordingMonitor(engine_mocks)
     pulumi.runtime.set_all_config(config)
     mocks.set_mocks(engine_mocks, project=project, stack=stack, preview=False, monitor=monitor)
-    _sync_await(run_pulumi_func(program))
+    # The SDK tracks Outputs in one process-wide set and leaves the failed ones of a failed run in
+    # it; a real program has the process to itself, but here the next run would re-raise them.
+    _forget_outputs()
+    try:
+        _sync_await(run_pulumi_func(program))
+    finally:
+        _forget_outputs()
     root = pulumi.runtime.settings.get_root_resource()
     outputs = _sync_await(_resolve(getattr(root, "outputs", None) or {}))
     return PlanResult(stack=stack, resources=monitor.records, outputs=outputs)
+
+
+def _forget_outputs() -> None:
+    with SETTINGS.lock:
+        SETTINGS.outputs.clear()
 
 
 async def _resolve(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from components.peering import VpcPeering, VpcPeeringArgs
 from infra.cell import RegionalCell, regional_provider
 from infra.config import StackConfig, current_config, load_config, region_code
 from infra.edge import EDGE_REGION, EdgeLayer
+from infra.failfast import run_failing_fast
 
 
 def build(config: StackConfig) -> dict[str, object]:
@@ -73,5 +74,6 @@ def build(config: StackConfig) -> dict[str, object]:
 
 
 def main() -> None:
-    """Entry point of ``pulumi up``/``preview`` and of the offline harness."""
-    build(load_config(current_config()))
+    """Entry point of ``pulumi up``/``preview`` and of the offline harness; a failure ends the run
+    at once with its message (:mod:`infra.failfast`)."""
+    run_failing_fast(lambda: build(load_config(current_config())))

@@ -269,7 +269,7 @@ def test_any_value_anywhere_is_accepted_or_refused_with_a_config_error(stack, da
         load_config(_flat(raw))
     except ConfigError as error:
         assert error.path.startswith("platform:")
-        assert str(error).startswith(f"invalid config {error.path} = ")
+        assert str(error).startswith((f"invalid config {error.path} = ", f"missing config {error.path}: "))
 
 
 @settings(max_examples=200, deadline=None)
