@@ -18,8 +18,9 @@ Kubernetes/chart constraints this component relies on:
   ``sqs:GetQueueAttributes``, the only action the role gets; with SSE-KMS no key access is needed
   for attributes.
   https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html
-- HA: several operator replicas run, one leads; only one metrics server may serve
-  ``external.metrics.k8s.io`` in a cluster (it must be KEDA's), so it stays at one replica.
+- HA: several operator replicas run, one leads. KEDA lists 1 as the supported metrics-server
+  replica count (more want the API server flag ``--enable-aggregator-routing``, which EKS does not
+  expose), and only one server in a cluster may serve ``external.metrics.k8s.io``: KEDA's.
   https://keda.sh/docs/2.20/operate/cluster/#high-availability
 - EKS Pod Identity: trust ``pods.eks.amazonaws.com`` with ``sts:AssumeRole`` and ``sts:TagSession``;
   the session tags (``eks-cluster-name``, ``kubernetes-namespace``, ``kubernetes-service-account``)
