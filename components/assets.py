@@ -1,4 +1,40 @@
-"""Private S3 asset bucket served only through CloudFront (origin access control), with access logs."""
+"""Private S3 asset bucket served only through CloudFront (origin access control), with access logs.
+
+AWS constraints this component relies on:
+
+- OAC: the origin is the bucket's REST (regional) endpoint, not a website endpoint; the bucket
+  policy grants ``cloudfront.amazonaws.com`` ``s3:GetObject`` with ``AWS:SourceArn`` = the
+  distribution; for SSE-KMS objects the key policy must also let that principal ``kms:Decrypt``
+  (same condition). OAC names are at most 64 characters (ours: the bucket name, dots replaced).
+  https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
+  https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_OriginAccessControlConfig.html
+- S3 server access logging: the destination bucket must be in the same Region and account, must
+  not use Object Lock or Requester Pays, and its default encryption can only be SSE-S3 ("Default
+  server-side encryption with AWS KMS keys (SSE-KMS) is not supported"). Delivery is granted to
+  ``logging.s3.amazonaws.com`` in the bucket policy, the documented way (ACL grants are not needed).
+  https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+  https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshooting-server-access-logging.html
+- CloudFront standard logging (legacy) writes through ACLs: the log bucket must have ACLs enabled
+  (not "bucket owner enforced", hence ``BucketOwnerPreferred`` and the ownership controls before
+  the distribution), and buckets in af-south-1, ap-east-1, eu-south-1 and me-south-1 are refused.
+  https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging-legacy-s3.html
+- Viewer TLS: an ACM certificate for ``aliases`` must be in us-east-1 and needs
+  ``ssl_support_method`` and ``minimum_protocol_version``; with the default ``*.cloudfront.net``
+  certificate "CloudFront automatically sets the security policy to TLSv1".
+  https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ViewerCertificate.html
+- ``web_acl_id`` takes a WAFv2 web ACL *ARN* of scope CLOUDFRONT (created in us-east-1).
+  https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionConfig.html
+- Managed cache policy CachingOptimized has the fixed ID ``658327ea-f89d-4fab-a63d-7e88639e58f6``.
+  https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
+- Lifecycle: a STANDARD_IA transition needs at least 30 days after creation, and by default objects
+  under 128 KB are not transitioned at all (``all_storage_classes_128K``).
+  https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html
+- HSTS preload asks for ``max-age`` of at least one year (hstspreload.org's example uses two),
+  ``includeSubDomains`` and ``preload``: every subdomain of an alias must then serve HTTPS.
+  https://hstspreload.org/
+- Updates: distribution, OAC, policies and lifecycle change in place; a distribution update takes
+  minutes to deploy to all edge locations. Renaming a bucket replaces it (blocked: protected).
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,41 @@ Split out of ``cluster.py`` to keep each file readable; it holds no component of
 helpers create children of the cluster component (``parent``), so they inherit its AWS provider.
 Every controller gets its own EKS Pod Identity role whose trust policy names the one cluster,
 namespace and service account allowed to use it.
+
+AWS and Kubernetes/chart constraints this module relies on:
+
+- EKS Pod Identity: trust ``pods.eks.amazonaws.com`` with ``sts:AssumeRole`` and ``sts:TagSession``;
+  conditions on the session tags (``aws:RequestTag/eks-cluster-name``, ``kubernetes-namespace``,
+  ``kubernetes-service-account``) restrict who may use the role. Credentials are injected at pod
+  start, so an association created after the pods only applies once they restart; the SDK in the
+  pod must support container credentials (e.g. Go v2 release-2023-11-14).
+  https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html
+  https://docs.aws.amazon.com/eks/latest/userguide/pod-id-minimum-sdk.html
+- Managed add-ons: without ``addon_version`` EKS installs the default version for the cluster's
+  Kubernetes version and does not upgrade it with the control plane; ``OVERWRITE`` lets EKS replace
+  fields changed outside the add-on. ``aws-ebs-csi-driver`` (SA ``ebs-csi-controller-sa``) and
+  ``amazon-cloudwatch-observability`` (SA ``cloudwatch-agent``) accept Pod Identity associations.
+  https://docs.aws.amazon.com/eks/latest/userguide/updating-an-add-on.html
+  https://docs.aws.amazon.com/eks/latest/userguide/add-ons-iam.html
+- Container Insights writes ``/aws/containerinsights/<cluster>/{application,dataplane,host,
+  performance}``; pre-created groups keep our retention and key (the key must grant CloudWatch Logs).
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-setup-logs-FluentBit.html
+- Managed policies: ``service-role/AmazonEBSCSIDriverPolicy`` and ``CloudWatchAgentServerPolicy``.
+  https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonEBSCSIDriverPolicy.html
+- Cluster Autoscaler must run the control plane's minor version; its IAM policy is upstream's
+  (describe calls on ``*``; ``SetDesiredCapacity``/``TerminateInstanceInAutoScalingGroup`` limited by
+  tag). EKS managed node groups tag their ASGs ``k8s.io/cluster-autoscaler/enabled`` and
+  ``k8s.io/cluster-autoscaler/<cluster>``, which auto-discovery and the tag conditions use.
+  https://github.com/kubernetes/autoscaler/blob/master/cluster-autoscaler/cloudprovider/aws/README.md
+  https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html
+- AWS Load Balancer Controller chart 1.14.0 is v2.14.0; the IAM policy follows its
+  ``docs/install/iam_policy.json``. With Pod Identity and IMDS unreachable from pods, ``region`` and
+  ``vpcId`` must be passed; ``enableServiceMutatorWebhook`` defaults to true.
+  https://github.com/aws/eks-charts/blob/master/stable/aws-load-balancer-controller/values.yaml
+  https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/installation/
+- Helm: ``atomic`` rolls a failed install/upgrade back and ``cleanup_on_fail`` deletes resources it
+  created; a fixed release name makes a rename a delete-and-reinstall.
+  https://helm.sh/docs/helm/helm_upgrade/
 """
 
 from __future__ import annotations

@@ -3,6 +3,41 @@
 KEDA reads the queue depth with the operator's own credentials (trigger metadata
 ``identityOwner: operator``), so one role, allowed only ``sqs:GetQueueAttributes`` on the listed
 queues, serves every ScaledObject; the workloads' roles never need to be shared with KEDA.
+
+Kubernetes/chart constraints this component relies on:
+
+- KEDA 2.20 supports Kubernetes 1.33-1.35; chart and app versions are both 2.20.2.
+  https://keda.sh/docs/2.20/operate/cluster/#kubernetes-compatibility
+- ``identityOwner: operator`` makes the SQS scaler load the AWS SDK default credential chain of the
+  operator pod (KEDA 2.20 ``pkg/scalers/aws/aws_common.go``), which includes EKS Pod Identity's
+  container credentials. The parameter is deprecated since 2.13 and "will be removed in v3": the
+  replacement is a TriggerAuthentication with ``podIdentity: {provider: aws, identityOwner: keda}``.
+  https://keda.sh/docs/2.20/scalers/aws-sqs/
+  https://keda.sh/docs/2.20/authentication-providers/aws/
+- The scaler reads ``ApproximateNumberOfMessages`` (+ ``NotVisible``) through
+  ``sqs:GetQueueAttributes``, the only action the role gets; with SSE-KMS no key access is needed
+  for attributes.
+  https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html
+- HA: several operator replicas run, one leads. KEDA lists 1 as the supported metrics-server
+  replica count (more want the API server flag ``--enable-aggregator-routing``, which EKS does not
+  expose), and only one server in a cluster may serve ``external.metrics.k8s.io``: KEDA's.
+  https://keda.sh/docs/2.20/operate/cluster/#high-availability
+- EKS Pod Identity: trust ``pods.eks.amazonaws.com`` with ``sts:AssumeRole`` and ``sts:TagSession``;
+  the session tags (``eks-cluster-name``, ``kubernetes-namespace``, ``kubernetes-service-account``)
+  may be matched with ``aws:RequestTag``. Credentials are injected when a pod starts, so the
+  association must exist before the operator pods are created. IAM role names are at most 64
+  characters.
+  https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html
+  https://docs.aws.amazon.com/eks/latest/userguide/pod-id-association.html
+- Chart values used: ``podIdentity.aws.irsa.enabled``, ``serviceAccount.operator.{create,name}``,
+  ``operator.replicaCount``, ``podDisruptionBudget.operator``, ``topologySpreadConstraints.operator``
+  (pods are labelled ``app: keda-operator``) and ``resources.{operator,metricServer,webhooks}``; the
+  default security contexts (non-root, no capabilities, no privilege escalation, RuntimeDefault
+  seccomp) satisfy the ``restricted`` Pod Security Standard.
+  https://github.com/kedacore/charts/blob/v2.20.2/keda/values.yaml
+  https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
+- Updates: a chart upgrade rolls the Deployments (``atomic`` rolls back on failure); Helm 3 never
+  upgrades CRDs in a chart's ``crds/`` directory, but KEDA ships them as templates, so they follow.
 """
 
 from __future__ import annotations

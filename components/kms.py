@@ -1,4 +1,35 @@
-"""Customer-managed KMS key with rotation, an alias and a least-privilege key policy."""
+"""Customer-managed KMS key with rotation, an alias and a least-privilege key policy.
+
+AWS constraints this component relies on:
+
+- The ``AccountAdministers`` statement is the default key policy's: it lets IAM policies of the
+  account grant use of the key; without it only the key policy itself would, and KMS's lockout
+  safety check refuses a policy the caller could not update afterwards. A key policy is at most
+  32 KB.
+  https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+  https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html
+- Automatic rotation only exists for symmetric encryption keys (the default key spec); the default
+  period is 365 days, and old key material stays usable for decryption.
+  https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html
+- Deletion waits 7-30 days (``PendingWindowInDays``); the key is protected besides.
+  https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html
+- Alias names start with ``alias/``, may not start with ``alias/aws/``, use letters, digits,
+  ``/_-``, at most 256 characters, and are unique per account and Region. Re-pointing an alias is in
+  place; renaming it replaces the alias.
+  https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
+- CloudWatch Logs: principal ``logs.<region>.amazonaws.com``, ``kms:Encrypt*``, ``Decrypt*``,
+  ``ReEncrypt*``, ``GenerateDataKey*``, ``Describe*``, with ``ArnLike`` on
+  ``kms:EncryptionContext:aws:logs:arn`` (:func:`logs_grant`).
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+- Vended-log delivery to an SSE-KMS bucket: ``delivery.logs.amazonaws.com`` with
+  ``aws:SourceAccount`` and ``aws:SourceArn`` (:func:`log_delivery_grant`).
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-S3.html
+- Encrypted SNS topics: AWS event sources (``cloudwatch.amazonaws.com``, ``events.amazonaws.com``)
+  need ``kms:Decrypt`` and ``kms:GenerateDataKey*``; the SNS guide's statement has no condition.
+  https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+- Updates: policy, description, rotation and tags change in place; the key spec and usage are fixed
+  (a change would replace the key, which ``protect`` blocks).
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,47 @@ Always an encrypted gp3 StorageClass (every PVC of the cluster lands on the cust
 from phase 3 kube-prometheus-stack in namespace ``monitoring``; from phase 4 an OpenTelemetry
 collector in namespace ``opentelemetry`` that forwards OTLP traces to AWS X-Ray with its own EKS
 Pod Identity role. Chart values are pure functions, tested on their own.
+
+AWS and Kubernetes/chart constraints this component relies on:
+
+- EBS CSI StorageClass parameters: ``type``, ``encrypted``, ``kmsKeyId``,
+  ``csi.storage.k8s.io/fstype`` and ``tagSpecification_<n>: "key=value"``. StorageClass parameters
+  are immutable: changing one replaces the StorageClass (existing volumes keep their settings).
+  https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/master/docs/parameters.md
+- A customer-managed key needs, beyond ``AmazonEBSCSIDriverPolicy``, ``kms:CreateGrant``/
+  ``ListGrants``/``RevokeGrant`` (with ``kms:GrantIsForAWSResource``) and ``kms:Encrypt``/``Decrypt``/
+  ``ReEncrypt*``/``GenerateDataKey*``/``DescribeKey`` for the driver's role; EC2 makes those calls,
+  so ``kms:ViaService`` is ``ec2.<region>.amazonaws.com``. The key policy must let IAM grant use.
+  https://docs.aws.amazon.com/eks/latest/userguide/ebs-csi.html
+  https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+- Volume expansion modifies the EBS volume online; a volume can be modified again only after six
+  hours. ``WaitForFirstConsumer`` creates each volume in its pod's AZ (EBS volumes are zonal).
+  https://docs.aws.amazon.com/ebs/latest/userguide/modify-volume-requirements.html
+- Default StorageClass: with several marked default, Kubernetes uses the newest; EKS stopped
+  marking its ``gp2`` class default on clusters created at 1.30 or later.
+  https://kubernetes.io/docs/concepts/storage/storage-classes/#default-storageclass
+  https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions-standard.html
+- Prometheus ``retentionSize`` units are powers of two (``GB`` = GiB, as the PVC's ``Gi``); the
+  docs advise at most 80-85% of the volume.
+  https://prometheus.io/docs/prometheus/latest/storage/#operational-aspects
+- kube-prometheus-stack 88.5.3 has appVersion v0.93.1 (Prometheus Operator); ``defaultRules.rules``
+  has the switches listed in ``_UNREACHABLE_RULES``; Grafana takes ``admin.existingSecret`` with
+  ``userKey``/``passwordKey``.
+  https://github.com/prometheus-community/helm-charts/blob/kube-prometheus-stack-88.5.3/charts/kube-prometheus-stack/values.yaml
+- EKS exposes kube-scheduler, kube-controller-manager and etcd metrics only through the API server
+  (``/apis/metrics.eks.amazonaws.com/v1/{ksh,kcm,etcd}/container/metrics``, 1.28+), which the
+  chart's per-component scrapers do not use; hence they stay off.
+  https://docs.aws.amazon.com/eks/latest/userguide/view-raw-metrics.html
+- opentelemetry-collector chart 0.170.0 runs collector 0.158.0; ``image.repository`` and ``mode``
+  must be set; ``alternateConfig`` replaces ``config`` entirely (so it must bring the health check
+  extension). ``awsxray`` is only in the contrib image.
+  https://github.com/open-telemetry/opentelemetry-helm-charts/blob/main/charts/opentelemetry-collector/values.yaml
+  https://github.com/open-telemetry/opentelemetry-collector-contrib/tree/main/exporter/awsxrayexporter
+- ``xray:PutTraceSegments``, ``PutTelemetryRecords``, ``GetSamplingRules`` and
+  ``GetSamplingTargets`` support no resource-level permissions (``Resource: "*"``).
+  https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html
+- EKS Pod Identity (collector role): see :mod:`components.keda`; role names at most 64 characters.
+  https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html
 """
 
 from __future__ import annotations

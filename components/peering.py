@@ -4,6 +4,27 @@ Phase 4's active regions write through the primary region's RDS Proxy, whose end
 private addresses in the primary VPC: without a private path between the VPCs those writes cannot
 leave the region. Peering (rather than a Transit Gateway) fits a hub-and-spoke of three VPCs:
 no hourly attachment charges, and nothing to route between the spokes, which never talk.
+
+AWS constraints this component relies on:
+
+- A cross-Region peering is requested with ``peer_region`` and cannot be auto-accepted by the
+  requester: the accepter accepts it in its own Region (``VpcPeeringConnectionAccepter`` with the
+  accepter's provider), and routes only carry traffic once it is ``active``.
+  https://docs.aws.amazon.com/vpc/latest/peering/create-vpc-peering-connection.html
+  https://www.pulumi.com/registry/packages/aws/api-docs/ec2/vpcpeeringconnection/
+- The two CIDRs must not overlap; peering is not transitive (no edge-to-edge routing), which the
+  hub-and-spoke layout accepts: spokes reach the hub only.
+  https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html
+- Inter-Region peering cannot reference the peer VPC's security groups, so the hub's rules must
+  admit the spokes by CIDR; MTU across it is 1500 bytes (no jumbo frames).
+  https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html
+  https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-limitations
+- DNS resolution over the peering is off by default and can only be enabled once the connection
+  is active, and it only rewrites the peer's *public* EC2 DNS hostnames: a spoke must resolve the
+  hub's proxy endpoint through public DNS to private addresses (not set up here).
+  https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-dns.html
+- Updates: changing either VPC or the peer Region replaces the connection (and its routes); tags
+  and routes change in place.
 """
 
 from __future__ import annotations

@@ -1,4 +1,33 @@
-"""SQS job queues, each with a dead-letter queue, encryption, and a TLS-only, same-account policy."""
+"""SQS job queues, each with a dead-letter queue, encryption, and a TLS-only, same-account policy.
+
+AWS constraints this component relies on:
+
+- Queue names: up to 80 characters of letters, digits, ``-`` and ``_``; a FIFO queue's name must
+  end in ``.fifo`` (counted in the 80). Attribute ranges: visibility timeout 0-43200 s, retention
+  60-1209600 s, receive wait 0-20 s; ``KmsDataKeyReusePeriodSeconds`` 60-86400 s.
+  https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
+  https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+- Redrive: ``maxReceiveCount`` 1-1000; the DLQ must be of the same type as its source (FIFO with
+  FIFO) and in the same account and Region; ``redrivePermission: byQueue`` lists at most 10 source
+  queue ARNs.
+  https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue.html
+- DLQ retention: for standard queues a message keeps its original enqueue timestamp in the DLQ
+  (so the DLQ's retention must exceed the source's); for FIFO queues the timestamp is reset when
+  the message moves to the DLQ.
+  https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/setting-up-dead-letter-queue-retention.html
+- Encryption: SSE-SQS (``SqsManagedSseEnabled``) and SSE-KMS (``KmsMasterKeyId``) are exclusive.
+  With a customer key, producers need ``kms:GenerateDataKey`` and ``kms:Decrypt`` and consumers
+  ``kms:Decrypt`` on it, and an AWS service publishing to the queue needs them in the key policy.
+  https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+- Policy: the deny on ``aws:PrincipalAccount`` also stops AWS service principals (SNS, EventBridge),
+  which are not principals of our account; exempting one takes an ``aws:SourceAccount`` /
+  ``aws:SourceArn`` condition. ``aws:SecureTransport`` is false for plain-HTTP calls.
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+- Updates: attributes and policies change in place (``SetQueueAttributes``; changes can take up to
+  60 s to apply, the retention period up to 15 min); a new name or ``fifo_queue`` replaces the queue,
+  and a deleted queue's name cannot be reused for 60 s (blocked anyway: queues are protected).
+  https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteQueue.html
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,37 @@
-"""ElastiCache (Valkey or Redis OSS) replication group: encrypted, authenticated, Multi-AZ, logged."""
+"""ElastiCache (Valkey or Redis OSS) replication group: encrypted, authenticated, Multi-AZ, logged.
+
+AWS constraints this component relies on:
+
+- Replication group id: 1-40 letters, digits or hyphens, starting with a letter, no ``--``, not
+  ending in ``-`` (stored lowercase).
+  https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html
+- AUTH token: 16-128 printable characters, the only non-alphanumerics ``!&#$^<>-``, and only with
+  in-transit encryption. Changing it on a running group uses ``AuthTokenUpdateStrategy`` (the
+  provider sends none, so AWS defaults to ``ROTATE``: old and new tokens both valid until a ``SET``);
+  AWS's rotation procedure runs it with ``--apply-immediately``.
+  https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html
+- ``TransitEncryptionMode=required`` may be set at creation; only enabling TLS on an existing group
+  must go through ``preferred`` first.
+  https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/in-transit-encryption.html
+- Multi-AZ needs automatic failover and at least one replica per shard (0-5 replicas allowed);
+  cluster mode needs a parameter group with ``cluster-enabled yes``; a cluster-mode-enabled group
+  holds up to 500 shards but at most 500 nodes in total (e.g. 83 shards with 5 replicas).
+  https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/AutoFailover.html
+  https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Shards.html
+- At-rest encryption with a customer key: a symmetric key in the group's Region whose key policy
+  lets IAM grant use; the log groups' key must grant ``logs.<region>.amazonaws.com``.
+  https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/at-rest-encryption.html
+- Snapshots: retention 0-35 days (0 disables them); the daily window and the weekly maintenance
+  window are each at least 60 minutes (ours do not overlap: 03:00-04:00 vs sun 05:00-06:00).
+  https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/backups-automatic.html
+- Log delivery: slow-log and engine-log (Redis OSS 6.2+/Valkey) to CloudWatch Logs in JSON or text.
+  https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Log_Delivery.html
+- Updates with ``apply_immediately=False``: node type, engine version and parameter-group changes
+  wait for the maintenance window; resharding (``num_node_groups``) and replica-count changes run
+  online at once. A new parameter-group family (engine major) or ``cluster_mode`` change is a
+  migration; at-rest encryption and its key are fixed at creation (changing them replaces the group).
+  https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.Modify.html
+"""
 
 from __future__ import annotations
 
