@@ -2,7 +2,11 @@
 
 Every command runs the real stack program under the SDK's mocks (see :mod:`infra.harness`), so
 what it shows is what ``pulumi up`` would register, without a cloud account or the Pulumi CLI.
-A bad stack config prints its one-line error and exits with status 2.
+
+Exit status: 0 done (diff: safe); 1 unsafe (the diff or the move refuses to replace or delete
+data); 2 invalid input (stack config or stack file; one line naming the key); 3 the Pulumi CLI is
+missing (promote/demote); 4 the two stacks are different environments or the move goes the
+wrong way; 5 internal error (a bug: traceback printed).
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ import argparse
 import json
 import shutil
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 import pulumi
 from rich.console import Console
+from rich.markup import escape
 from rich.tree import Tree
 
 from infra.config import load_config
@@ -26,6 +32,8 @@ from infra.inventory import Group, group_by_component, type_counts
 EXIT_UNSAFE = 1
 EXIT_CONFIG_ERROR = 2
 EXIT_NO_CLI = 3
+EXIT_REFUSED = 4
+EXIT_CRASH = 5
 
 
 def _render_group(tree: Tree, group: Group) -> None:
@@ -34,7 +42,7 @@ def _render_group(tree: Tree, group: Group) -> None:
     label = f"[bold]{group.name}[/bold] [cyan]{group.type}[/cyan]{region} — {group.total} resources"
     branch = tree.add(label + (f"\n[dim]{counts}[/dim]" if counts else ""))
     for highlight in group.highlights:
-        branch.add(f"[green]{highlight}[/green]")
+        branch.add(f"[green]{escape(highlight)}[/green]")
     for child in group.children:
         _render_group(branch, child)
 
@@ -120,8 +128,8 @@ def _print_diff(diff: PromotionDiff, console: Console, show_same: bool) -> None:
     console.print(render_table(diff, show_same=show_same))
     for refusal in diff.unsafe:
         console.print(
-            f"[red]refused[/red] {refusal.change.action} {refusal.change.urn}\n  why: {refusal.reason}"
-            f"\n  way out: {refusal.remedy}",
+            f"[red]refused[/red] {escape(refusal.change.action)} {escape(refusal.change.urn)}\n"
+            f"  why: {escape(refusal.reason)}\n  way out: {escape(refusal.remedy)}",
             highlight=False,
         )
     console.print("[green]safe to promote[/green]" if diff.is_safe else "[red]UNSAFE: nothing may be moved[/red]")
@@ -159,10 +167,10 @@ def _cmd_move(args: argparse.Namespace, console: Console) -> int:
             diff=diff,
             yes=args.yes,
             backup_dir=Path(args.backup_dir),
-            log=console.print,
+            log=lambda message: console.print(escape(str(message)), highlight=False),
         )
     except PromotionError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
         return EXIT_UNSAFE
     console.print(f"moved {result.moved} resources {result.source} -> {result.target}; backup {result.backup}")
     return 0
@@ -170,7 +178,12 @@ def _cmd_move(args: argparse.Namespace, console: Console) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m infra.cli``."""
-    parser = argparse.ArgumentParser(prog="python -m infra.cli", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.cli",
+        description=__doc__.splitlines()[0],
+        epilog="exit status: 0 done/safe, 1 unsafe, 2 invalid config or stack file, 3 no Pulumi CLI, "
+        "4 different environments or wrong direction, 5 internal error",
+    )
     parser.add_argument(
         "--project-dir",
         type=Path,
@@ -209,13 +222,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console() if sys.stdout.isatty() else Console(width=200)
     try:
         return args.handler(args, console)
-    except pulumi.RunError as error:
+    except RefusedError as error:
+        _error(error)
+        return EXIT_REFUSED
+    except (pulumi.RunError, FileNotFoundError) as error:
         # Config errors (and any other RunError) are user errors: one line, no traceback.
-        Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        _error(error)
         return EXIT_CONFIG_ERROR
-    except FileNotFoundError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-        return EXIT_CONFIG_ERROR
+    except Exception:
+        traceback.print_exc()
+        return EXIT_CRASH
+
+
+def _error(error: BaseException) -> None:
+    """One line on stderr; the text is escaped, so ``[...]`` in it is printed, not taken as markup."""
+    Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from infra.forcenew import forcing_keys, is_stateful
@@ -269,9 +270,10 @@ def render_table(diff: PromotionDiff, *, show_same: bool = False) -> Table:
             continue
         guard = " ".join(label for label, on in (("stateful", change.stateful), ("protected", change.protect)) if on)
         style = _STYLES[change.action]
+        # Names and property paths are data, not markup: escaped so ``[...]`` in them stays visible.
         table.add_row(
-            f"[{style}]{change.action}[/]", change.type, change.name, ", ".join(change.changed),
-            ", ".join(change.forcing), guard,
+            f"[{style}]{change.action}[/]", escape(change.type), escape(change.name),
+            escape(", ".join(change.changed)), escape(", ".join(change.forcing)), guard,
         )  # fmt: skip
     return table
 

@@ -301,6 +301,10 @@ async def _resolve(values: Mapping[str, Any]) -> dict[str, Any]:
     return resolved
 
 
+class StackFileError(pulumi.RunError):
+    """A stack file that is not the YAML mapping Pulumi reads (names the file, line and column)."""
+
+
 def stack_config(stack: str, root: Path = ROOT) -> dict[str, str]:
     """Read ``Pulumi.<stack>.yaml`` into the flat string map the engine hands a program.
 
@@ -310,7 +314,15 @@ def stack_config(stack: str, root: Path = ROOT) -> dict[str, str]:
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise FileNotFoundError(f"no stack config {path.name} in {root}")
-    document = yaml.safe_load(path.read_text()) or {}
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise StackFileError(f"{where}: not valid YAML: {problem}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("config") or {}, dict):
+        raise StackFileError(f"{path.name}: must be a mapping with a 'config' mapping of key: value")
     flat: dict[str, str] = {}
     for key, value in (document.get("config") or {}).items():
         if isinstance(value, (dict, list)):
