@@ -8,6 +8,7 @@ import shutil
 import pytest
 import yaml
 
+from infra.cli import EXIT_REFUSED
 from infra.cli import main as cli_main
 from infra.harness import ROOT
 
@@ -49,7 +50,7 @@ def _project_with(tmp_path, stack: str, edit) -> str:
 
 def test_a_renamed_environment_is_refused(tmp_path, capsys):
     project = _project_with(tmp_path, "phase2", lambda c: c.update({"platform:name": "acme-next"}))
-    assert cli_main(["--project-dir", project, "diff", "phase1", "phase2"]) == 2
+    assert cli_main(["--project-dir", project, "diff", "phase1", "phase2"]) == EXIT_REFUSED
     assert "platform:name differs ('acme-prod' -> 'acme-next')" in capsys.readouterr().err
 
 
@@ -87,7 +88,7 @@ def test_demoting_across_added_data_stores_is_refused_with_the_way_out(capsys):
 
 
 def test_direction_is_checked(capsys):
-    assert cli_main(["diff", "phase2", "phase1"]) == 2
+    assert cli_main(["diff", "phase2", "phase1"]) == EXIT_REFUSED
     assert "promote goes up in phase" in capsys.readouterr().err
 
 
