@@ -142,6 +142,7 @@ def test_public_endpoint_only_for_listed_cidrs():
         ({"log_retention_days": 42}, "retention"),
         ({"cluster_name": "x" * 41}, "1-40"),
         ({"admin_role_arns": []}, "pulumi up"),
+        ({"availability_zone_ids": ["usw1-az1", "usw1-az2", "usw1-az3"]}, "EKS refuses"),
     ],
 )
 def test_invalid_args_are_refused_before_anything_is_registered(overrides, message):
