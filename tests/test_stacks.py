@@ -257,7 +257,9 @@ def test_subnets_are_placed_by_zone_id_and_node_groups_named_after_the_resolved_
         assert subnets and all("availabilityZone" not in s.inputs for s in subnets)
         assert {s.inputs["availabilityZoneId"] for s in subnets} == set(cell.availability_zone_ids)
     # Node groups keep zone *names*: in the mock account use1-az1/az2/az4 are us-east-1c/d/a.
-    groups = [g for g in plan.of_type("aws:eks/nodeGroup:NodeGroup") if g.region == "us-east-1"]
+    groups = sorted(
+        (g for g in plan.of_type("aws:eks/nodeGroup:NodeGroup") if g.region == "us-east-1"), key=lambda g: g.name
+    )
     assert [g.inputs["nodeGroupNamePrefix"] for g in groups] == [
         f"acme-prod-use1-us-east-1{letter}-" for letter in "cda"
     ]
