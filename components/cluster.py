@@ -186,6 +186,7 @@ def _validate(args: EksClusterArgs) -> None:
             raise ValueError(f"public_access_cidrs must not contain {cidr}: the API would be open to all")
     if not _KUBERNETES_VERSION.fullmatch(args.kubernetes_version):
         raise ValueError(f"kubernetes_version {args.kubernetes_version!r} must be major.minor, e.g. '1.35'")
+    addons.autoscaler_image_tag(args.kubernetes_version)
     if args.node_instance_type not in _GRAVITON:
         raise ValueError(
             f"node_instance_type {args.node_instance_type!r} must be a Graviton type of {sorted(_GRAVITON)}"

@@ -39,8 +39,10 @@ PHASE_API_REPLICAS = {1: (2, 4), 2: (2, 6), 3: (10, 50), 4: (50, 200)}
 #: Requests (millicores, MiB) of the cluster's own Deployments, which share the nodes with the apps:
 #: CoreDNS, metrics-server, Cluster Autoscaler, the load balancer controller and KEDA; then the
 #: kube-prometheus-stack (Prometheus, Alertmanager, Grafana, operator, kube-state-metrics) and the
-#: OpenTelemetry collectors. Rounded up from the charts' default requests and our values.
-PLATFORM_PODS = (1000, 1536)
+#: OpenTelemetry collectors. Rounded up from the charts' default requests and our values; includes
+#: Cluster Autoscaler's 100m / 600Mi and the two load balancer controller replicas' 100m / 200Mi
+#: each (``components.cluster_addons``), 300m / 1000Mi that used to go unrequested.
+PLATFORM_PODS = (1300, 2560)
 PROMETHEUS_PODS = (1500, 4096)
 TRACING_PODS = (500, 1024)
 

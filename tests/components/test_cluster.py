@@ -275,13 +275,17 @@ def test_controllers_are_pinned_charts_started_after_their_pod_identity(plan):
     values = autoscaler.inputs["values"]
     assert values["autoDiscovery"] == {"clusterName": "acme-prod-usw2"}
     assert values["awsRegion"] == "us-west-2"
-    assert values["image"] == {"tag": "v1.35.0"}
+    # The newest 1.35 patch (kubernetes/autoscaler tag cluster-autoscaler-1.35.2, 2026-07-22).
+    assert values["image"] == {"tag": "v1.35.2"}
     assert values["rbac"]["serviceAccount"]["name"] == "cluster-autoscaler"
     assert values["extraArgs"] == {
         "balance-similar-node-groups": True,
         "skip-nodes-with-system-pods": False,
         "expander": "least-waste",
+        # The chart's default is 4; the CA FAQ: 0 or 1 is enough to monitor it.
+        "v": 1,
     }
+    assert values["resources"] == {"requests": {"cpu": "100m", "memory": "600Mi"}, "limits": {"memory": "600Mi"}}
     assert plan.named("eks-cluster-autoscaler-identity").urn in autoscaler.dependencies
     lbc = plan.named("eks-aws-lb-controller")
     assert (lbc.inputs["chart"], lbc.inputs["version"]) == ("aws-load-balancer-controller", "1.14.0")
@@ -289,6 +293,10 @@ def test_controllers_are_pinned_charts_started_after_their_pod_identity(plan):
     assert lbc.inputs["values"]["clusterName"] == "acme-prod-usw2"
     assert lbc.inputs["values"]["vpcId"] == "vpc-123"
     assert lbc.inputs["values"]["serviceAccount"]["name"] == "aws-load-balancer-controller"
+    assert lbc.inputs["values"]["resources"] == {
+        "requests": {"cpu": "100m", "memory": "200Mi"},
+        "limits": {"memory": "500Mi"},
+    }
     assert plan.named("eks-aws-lb-controller-identity").urn in lbc.dependencies
     assert {g.urn for g in plan.of_type("aws:eks/nodeGroup:NodeGroup")} <= set(lbc.dependencies)
 
@@ -296,7 +304,12 @@ def test_controllers_are_pinned_charts_started_after_their_pod_identity(plan):
 def test_autoscaler_runs_the_control_planes_minor_version():
     plan = run_program(_program(kubernetes_version="1.34"))
     assert plan.named("eks-cluster").inputs["version"] == "1.34"
-    assert plan.named("eks-cluster-autoscaler").inputs["values"]["image"] == {"tag": "v1.34.0"}
+    assert plan.named("eks-cluster-autoscaler").inputs["values"]["image"] == {"tag": "v1.34.5"}
+
+
+def test_a_minor_without_a_recorded_autoscaler_release_is_refused():
+    with pytest.raises(ValueError, match="no Cluster Autoscaler release recorded for Kubernetes 1.39"):
+        run_program(_program(kubernetes_version="1.39"))
 
 
 def test_autoscaler_role_can_only_scale_this_clusters_groups(plan):
