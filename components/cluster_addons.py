@@ -47,8 +47,24 @@ LOAD_BALANCER_CONTROLLER_CHART = ("aws-load-balancer-controller", "https://aws.g
 CLUSTER_AUTOSCALER_SA = "cluster-autoscaler"
 LOAD_BALANCER_CONTROLLER_SA = "aws-load-balancer-controller"
 _MANAGED_POLICY = "arn:aws:iam::aws:policy/"
-#: Log groups the CloudWatch Observability add-on writes (Container Insights + Fluent Bit).
-CONTAINER_INSIGHTS_LOG_GROUPS = ("application", "dataplane", "host", "performance")
+#: Log groups the CloudWatch Observability add-on writes on our AL2023 nodes, with what writes
+#: each. Checked in the add-on's chart (aws-observability/helm-charts,
+#: charts/amazon-cloudwatch-observability/values.yaml, ``containerLogs.fluentBit.config.extraFiles``):
+#: ``dataplane`` reads the systemd journal (``/var/log/journal``: kubelet, containerd) plus the
+#: aws-node and kube-proxy container logs, and ``host`` reads the journal too (kernel, syslog
+#: priorities 0-6, authpriv) since "[FluentBit] Use systemd plugins for retrieving host logs"
+#: (#247, 2025-10-15, first in chart release 4.6.0); before it, ``host`` tailed ``/var/log/dmesg``,
+#: ``/var/log/messages`` and ``/var/log/secure``, which AL2023 does not write (no rsyslog; its
+#: default logging is the journal: https://docs.aws.amazon.com/linux/al2023/ug/journald.html).
+#: Add-on versions for Kubernetes 1.35 postdate that change, so all four groups receive logs; a
+#: cluster still on an older add-on has an empty ``host`` group until ``aws eks update-addon``.
+CONTAINER_INSIGHTS_LOG_WRITERS = {
+    "application": "Fluent Bit: /var/log/containers/*.log",
+    "dataplane": "Fluent Bit: systemd journal (kubelet, containerd) + aws-node, kube-proxy container logs",
+    "host": "Fluent Bit: systemd journal (kernel, syslog, authpriv)",
+    "performance": "CloudWatch agent: Container Insights metrics as embedded-metric-format logs",
+}
+CONTAINER_INSIGHTS_LOG_GROUPS = tuple(CONTAINER_INSIGHTS_LOG_WRITERS)
 
 
 def pod_identity_trust_policy(cluster_name: str, namespace: str, service_account: str) -> str:

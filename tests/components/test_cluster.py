@@ -121,6 +121,26 @@ def test_container_insights_log_groups_are_encrypted_and_precede_the_addon(plan)
     assert {g.urn for g in groups} <= set(_addon(plan, "amazon-cloudwatch-observability").dependencies)
 
 
+def test_every_pre_created_insights_group_has_a_writer_on_the_nodes_ami(plan):
+    # Issue 8 item 7 asked whether dataplane/host stay empty on AL2023: with the add-on's journal
+    # inputs (helm-charts #247) they do not, so all four stay; a group without a writer would be
+    # retained, encrypted evidence of nothing.
+    from components.cluster import AMI_TYPE
+    from components.cluster_addons import CONTAINER_INSIGHTS_LOG_WRITERS
+
+    assert AMI_TYPE.startswith("AL2023_")
+    assert {g.inputs["amiType"] for g in plan.of_type("aws:eks/nodeGroup:NodeGroup")} == {AMI_TYPE}
+    names = {
+        r.inputs["name"]
+        for r in plan.of_type("aws:cloudwatch/logGroup:LogGroup")
+        if "containerinsights" in r.inputs["name"]
+    }
+    assert names == {f"/aws/containerinsights/acme-prod-usw2/{kind}" for kind in CONTAINER_INSIGHTS_LOG_WRITERS}
+    assert (
+        "journal" in CONTAINER_INSIGHTS_LOG_WRITERS["host"] and "journal" in CONTAINER_INSIGHTS_LOG_WRITERS["dataplane"]
+    )
+
+
 def test_public_endpoint_only_for_listed_cidrs():
     plan = run_program(_program(public_access_cidrs=["203.0.113.0/24"]))
     vpc = plan.named("eks-cluster").inputs["vpcConfig"]
