@@ -32,6 +32,11 @@ from components.base import LOG_RETENTION_DAYS, child_opts, merge_tags, stateful
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 AMI_TYPE = "AL2023_ARM_64_STANDARD"
 ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+#: Zone IDs EKS refuses cluster (control-plane) subnets in, per the EKS User Guide's "Subnet
+#: requirements for clusters" (https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html#cluster-subnets,
+#: read 2026-08 in awsdocs/amazon-eks-user-guide latest/ug/networking/network-reqs.adoc). IDs, not
+#: names: ``us-east-1a`` is a different physical zone in each account.
+EKS_UNSUPPORTED_ZONE_IDS = frozenset({"use1-az3", "usw1-az2", "cac1-az3"})
 #: ``major.minor`` as EKS takes it; a patch or a ``v`` would also end up in the Cluster Autoscaler image tag.
 _KUBERNETES_VERSION = re.compile(r"1\.[0-9]{2}")
 
@@ -115,7 +120,12 @@ class EksClusterArgs:
         vpc_id: VPC of the cluster (the load balancer controller needs it).
         private_subnet_ids: Private subnet per AZ, aligned with ``availability_zones``; nodes and
             control-plane ENIs live there.
-        availability_zones: AZ names; one node group per AZ.
+        availability_zones: AZ names (may be outputs, e.g. resolved from zone IDs by
+            :class:`components.network.Network`), aligned with ``private_subnet_ids``; one node
+            group per AZ, named ``<cluster_name>-<az name>-``. Names, because that is what
+            existing node groups are named after and the name is immutable.
+        availability_zone_ids: The same zones' IDs where known up front; none may be one EKS
+            refuses (:data:`EKS_UNSUPPORTED_ZONE_IDS`). Default: none (not checked here).
         kms_key_arn: Customer-managed key for Kubernetes secrets envelope encryption and the log
             groups. Its policy must let ``logs.<region>.amazonaws.com`` use it. Node root volumes do
             not use it (see ``_create_node_groups``).
@@ -146,11 +156,12 @@ class EksClusterArgs:
     cluster_name: str
     vpc_id: pulumi.Input[str]
     private_subnet_ids: list[pulumi.Input[str]]
-    availability_zones: list[str]
+    availability_zones: list[pulumi.Input[str]]
     kms_key_arn: pulumi.Input[str]
     account_id: pulumi.Input[str]
     region: str
     kubernetes_version: str = "1.35"
+    availability_zone_ids: list[str] = field(default_factory=list)
     public_access_cidrs: list[str] = field(default_factory=list)
     admin_role_arns: list[str] = field(default_factory=list)
     node_instance_type: str = "m7g.large"
@@ -167,11 +178,15 @@ def _validate(args: EksClusterArgs) -> None:
         raise ValueError(f"cluster_name {args.cluster_name!r} must start with a letter and have 1-40 chars")
     if not args.availability_zones or len(args.availability_zones) != len(args.private_subnet_ids):
         raise ValueError("private_subnet_ids must hold exactly one subnet per availability zone")
+    refused = sorted(set(args.availability_zone_ids) & EKS_UNSUPPORTED_ZONE_IDS)
+    if refused:
+        raise ValueError(f"availability_zone_ids {refused} are zone IDs EKS refuses cluster subnets in")
     for cidr in args.public_access_cidrs:
         if ipaddress.ip_network(cidr).prefixlen == 0:
             raise ValueError(f"public_access_cidrs must not contain {cidr}: the API would be open to all")
     if not _KUBERNETES_VERSION.fullmatch(args.kubernetes_version):
         raise ValueError(f"kubernetes_version {args.kubernetes_version!r} must be major.minor, e.g. '1.35'")
+    addons.autoscaler_image_tag(args.kubernetes_version)
     if args.node_instance_type not in _GRAVITON:
         raise ValueError(
             f"node_instance_type {args.node_instance_type!r} must be a Graviton type of {sorted(_GRAVITON)}"
@@ -401,14 +416,14 @@ class EksCluster(pulumi.ComponentResource):
         )
         groups = []
         for index, (az, subnet) in enumerate(zip(args.availability_zones, args.private_subnet_ids, strict=True)):
-            physical = f"{args.cluster_name}-{az}"
+            physical = pulumi.Output.concat(args.cluster_name, "-", az)
             groups.append(
                 aws.eks.NodeGroup(
                     f"{name}-nodes-{index}",
                     cluster_name=self.cluster.name,
                     # A prefix, not a name: the few immutable settings left (subnet, AMI type, role)
                     # replace the group, and a fresh name lets Pulumi create the new one first.
-                    node_group_name_prefix=f"{physical}-",
+                    node_group_name_prefix=pulumi.Output.concat(physical, "-"),
                     node_role_arn=role.arn,
                     subnet_ids=[subnet],
                     ami_type=AMI_TYPE,

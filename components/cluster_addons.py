@@ -59,14 +59,47 @@ if TYPE_CHECKING:
 #: Chart pins. Cluster Autoscaler chart 9.59.0 ships CA 1.35.0 (its appVersion); the image tag is
 #: still set from the cluster version (``autoscaler_image_tag``) because CA must run the control
 #: plane's minor version, so a cluster kept on another minor does not get 1.35's autoscaler.
+#:
+#: Constraints the controller values rely on (read at the pinned versions):
+#:
+#: - CA chart 9.59.0 ``values.yaml``: ``resources: {}`` and ``extraArgs`` defaulting to
+#:   ``logtostderr``, ``stderrthreshold: info`` and ``v: 4``; each ``extraArgs`` key is rendered
+#:   as ``--key=value`` and Helm merges our map over the defaults
+#:   (https://github.com/kubernetes/autoscaler/blob/cluster-autoscaler-chart-9.59.0/cluster-autoscaler/charts/cluster-autoscaler/values.yaml).
+#: - CA FAQ "How can I increase the information that the CA is logging?": ``--v=0`` or ``--v=1``
+#:   suffice to monitor it, higher levels log much more and slow CA on large clusters
+#:   (https://github.com/kubernetes/autoscaler/blob/master/cluster-autoscaler/FAQ.md).
+#: - CA's AWS example manifest requests 100m CPU / 600Mi and limits memory to 600Mi
+#:   (cluster-autoscaler/cloudprovider/aws/examples/cluster-autoscaler-autodiscover.yaml).
+#: - Load Balancer Controller chart 1.14.0 ``values.yaml``: ``resources: {}``, ``replicaCount: 2``;
+#:   its scaling guide gives the install bundle's requests 100m / 200Mi and limits 200m / 500Mi
+#:   (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/scaling/).
+#: - No CPU limits on either: a throttled controller lags; memory limits stop a leak from taking
+#:   the node's memory.
 CLUSTER_AUTOSCALER_CHART = ("cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "9.59.0")
 #: Chart 1.14.0 is controller v2.14.0, which upstream supports on Kubernetes 1.22 and later.
 LOAD_BALANCER_CONTROLLER_CHART = ("aws-load-balancer-controller", "https://aws.github.io/eks-charts", "1.14.0")
 CLUSTER_AUTOSCALER_SA = "cluster-autoscaler"
 LOAD_BALANCER_CONTROLLER_SA = "aws-load-balancer-controller"
 _MANAGED_POLICY = "arn:aws:iam::aws:policy/"
-#: Log groups the CloudWatch Observability add-on writes (Container Insights + Fluent Bit).
-CONTAINER_INSIGHTS_LOG_GROUPS = ("application", "dataplane", "host", "performance")
+#: Log groups the CloudWatch Observability add-on writes on our AL2023 nodes, with what writes
+#: each. Checked in the add-on's chart (aws-observability/helm-charts,
+#: charts/amazon-cloudwatch-observability/values.yaml, ``containerLogs.fluentBit.config.extraFiles``):
+#: ``dataplane`` reads the systemd journal (``/var/log/journal``: kubelet, containerd) plus the
+#: aws-node and kube-proxy container logs, and ``host`` reads the journal too (kernel, syslog
+#: priorities 0-6, authpriv) since "[FluentBit] Use systemd plugins for retrieving host logs"
+#: (#247, 2025-10-15, first in chart release 4.6.0); before it, ``host`` tailed ``/var/log/dmesg``,
+#: ``/var/log/messages`` and ``/var/log/secure``, which AL2023 does not write (no rsyslog; its
+#: default logging is the journal: https://docs.aws.amazon.com/linux/al2023/ug/journald.html).
+#: Add-on versions for Kubernetes 1.35 postdate that change, so all four groups receive logs; a
+#: cluster still on an older add-on has an empty ``host`` group until ``aws eks update-addon``.
+CONTAINER_INSIGHTS_LOG_WRITERS = {
+    "application": "Fluent Bit: /var/log/containers/*.log",
+    "dataplane": "Fluent Bit: systemd journal (kubelet, containerd) + aws-node, kube-proxy container logs",
+    "host": "Fluent Bit: systemd journal (kernel, syslog, authpriv)",
+    "performance": "CloudWatch agent: Container Insights metrics as embedded-metric-format logs",
+}
+CONTAINER_INSIGHTS_LOG_GROUPS = tuple(CONTAINER_INSIGHTS_LOG_WRITERS)
 
 
 def pod_identity_trust_policy(cluster_name: str, namespace: str, service_account: str) -> str:
@@ -90,14 +123,29 @@ def pod_identity_trust_policy(cluster_name: str, namespace: str, service_account
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
-def autoscaler_image_tag(kubernetes_version: str) -> str:
-    """Cluster Autoscaler image tag for a ``major.minor`` control plane: that minor's ``.0`` release.
+#: Newest Cluster Autoscaler patch of each Kubernetes minor, from the ``cluster-autoscaler-1.N.P``
+#: release tags of https://github.com/kubernetes/autoscaler/tags (checked 2026-08-22: 1.33.6,
+#: 1.34.5, 1.35.2 and 1.36.1 all tagged 2026-07-22). Add a minor here when EKS offers it.
+AUTOSCALER_PATCHES = {"1.33": "1.33.6", "1.34": "1.34.5", "1.35": "1.35.2", "1.36": "1.36.1"}
+#: Requests and limits of the two Helm-installed controllers (see the constraints above).
+AUTOSCALER_RESOURCES = {"requests": {"cpu": "100m", "memory": "600Mi"}, "limits": {"memory": "600Mi"}}
+LOAD_BALANCER_CONTROLLER_RESOURCES = {"requests": {"cpu": "100m", "memory": "200Mi"}, "limits": {"memory": "500Mi"}}
+#: CA log verbosity: the FAQ's "sufficient to monitor its activity" level (the chart defaults to 4).
+AUTOSCALER_VERBOSITY = 1
 
-    CA is released per Kubernetes minor and only supports that minor. The ``.0`` exists for every
-    minor, so any supported ``kubernetes_version`` yields a real image; later patches (1.35.2 at
-    the time of writing) are bug fixes to adopt deliberately, by changing this function.
+
+def autoscaler_image_tag(kubernetes_version: str) -> str:
+    """Cluster Autoscaler image tag for a ``major.minor`` control plane: that minor's newest patch.
+
+    CA is released per Kubernetes minor and only supports that minor; patches are its bug fixes.
+    ValueError for a minor :data:`AUTOSCALER_PATCHES` does not list yet.
     """
-    return f"v{kubernetes_version}.0"
+    if kubernetes_version not in AUTOSCALER_PATCHES:
+        raise ValueError(
+            f"no Cluster Autoscaler release recorded for Kubernetes {kubernetes_version}: add its newest "
+            f"cluster-autoscaler-{kubernetes_version}.N tag to AUTOSCALER_PATCHES (known: {sorted(AUTOSCALER_PATCHES)})"
+        )
+    return f"v{AUTOSCALER_PATCHES[kubernetes_version]}"
 
 
 def cluster_autoscaler_policy(cluster_name: str, region: str, account_id: str) -> dict:
@@ -458,7 +506,9 @@ def _controller_specs(args: EksClusterArgs) -> list[tuple[str, str, tuple[str, s
             "balance-similar-node-groups": True,
             "skip-nodes-with-system-pods": False,
             "expander": "least-waste",
+            "v": AUTOSCALER_VERBOSITY,
         },
+        "resources": AUTOSCALER_RESOURCES,
     }
     load_balancer = {
         "clusterName": args.cluster_name,
@@ -468,6 +518,7 @@ def _controller_specs(args: EksClusterArgs) -> list[tuple[str, str, tuple[str, s
         # Apps are exposed through ALB Ingresses only; without this webhook, creating a Service
         # does not fail while the controller is briefly unavailable.
         "enableServiceMutatorWebhook": False,
+        "resources": LOAD_BALANCER_CONTROLLER_RESOURCES,
     }
     return [
         ("cluster-autoscaler", CLUSTER_AUTOSCALER_SA, CLUSTER_AUTOSCALER_CHART, autoscaler),

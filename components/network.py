@@ -1,4 +1,20 @@
-"""A three-tier VPC: public, private (NAT egress) and isolated subnets per AZ, with flow logs to S3."""
+"""A three-tier VPC: public, private (NAT egress) and isolated subnets per AZ, with flow logs to S3.
+
+Constraints this component relies on:
+
+- Zones are chosen by zone ID: a zone *name* (``us-east-1a``) maps to a different physical zone
+  in each account, a zone ID (``use1-az1``) is the same everywhere
+  (https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html).
+- ``aws_subnet.availability_zone`` and ``availability_zone_id`` are both Optional, Computed and
+  ForceNew, and conflict with each other (terraform-provider-aws
+  ``internal/service/ec2/vpc_subnet.go``, which pulumi-aws v7 bridges): changing a subnet's zone
+  replaces it. Because both are Computed, a subnet created by name and later given the ID of the
+  zone it is in plans no change (the name input is dropped, the ID matches the computed one); an
+  ID of another zone replaces it.
+- Names are resolved from IDs (and back) with the ``aws.get_availability_zones`` invoke in the
+  provider's region, which returns ``names`` and ``zoneIds`` in the same order
+  (https://www.pulumi.com/registry/packages/aws/api-docs/getavailabilityzones/).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +34,7 @@ _OUTPUTS = (
     "vpc_id",
     "cidr_block",
     "availability_zones",
+    "availability_zone_ids",
     "public_subnet_ids",
     "private_subnet_ids",
     "isolated_subnet_ids",
@@ -29,6 +46,13 @@ _OUTPUTS = (
     "s3_endpoint_id",
 )
 _AZ_NAME = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+)[a-z]$")
+_AZ_ID = re.compile(r"^([a-z]+\d+)-az\d+$")
+_REGION = re.compile(r"^([a-z]{2})(-gov)?-([a-z]+)-(\d+)$")
+# How zone IDs abbreviate a region's direction: us-east-1 -> use1, ap-southeast-2 -> apse2.
+_DIRECTIONS = {
+    "east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
+    "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -71,6 +95,15 @@ def region_of_az(availability_zone: str) -> str:
     return match.group(1)
 
 
+def zone_id_prefix(region: str) -> str:
+    """The prefix of ``region``'s zone IDs (``us-east-1`` -> ``use1``, as in ``use1-az1``)."""
+    match = _REGION.match(region)
+    if not match:
+        raise ValueError(f"{region!r} is not an AWS region name like 'us-east-1'")
+    country, gov, direction, number = match.groups()
+    return f"{country}{'g' if gov else ''}{_DIRECTIONS.get(direction, direction)}{number}"
+
+
 @dataclass
 class NetworkArgs:
     """Inputs of :class:`Network`.
@@ -79,8 +112,13 @@ class NetworkArgs:
         name: Physical base name (``acme-prod-use1``) for Name tags and the flow-log bucket
             ``{name}-flow-logs-{account_id}``.
         cidr_block: RFC 1918 VPC CIDR, /16 to /20 (see :func:`subnet_layout`).
-        availability_zones: The 2-3 AZ names to use, all in the provider's region. Explicit rather
-            than looked up, because a subnet's AZ forces its replacement.
+        availability_zone_ids: The 2-3 zone IDs (``use1-az1``) of the subnets, in subnet order,
+            all of ``region``. Explicit rather than looked up, because a subnet's zone forces its
+            replacement. Either this or ``availability_zones``.
+        availability_zones: Legacy: the 2-3 zone names instead, for networks whose subnets were
+            created by name (moving them to IDs is a no-op only with the IDs of the same zones).
+        region: The provider's region; required with ``availability_zone_ids`` (an ID does not
+            spell its region), else derived from the names.
         nat_strategy: ``single`` (one NAT gateway, cheap), ``per_az`` (one per AZ, no cross-AZ
             egress dependency) or ``none`` (no internet egress from private subnets: for a cell
             that runs no workloads, such as a standby region holding only database replicas;
@@ -95,21 +133,33 @@ class NetworkArgs:
 
     name: str
     cidr_block: str
-    availability_zones: list[str]
     account_id: pulumi.Input[str]
     flow_logs_kms_key_arn: pulumi.Input[str]
+    availability_zone_ids: list[str] = field(default_factory=list)
+    availability_zones: list[str] = field(default_factory=list)
+    region: str = ""
     nat_strategy: Literal["none", "single", "per_az"] = "single"
     flow_logs_retention_days: int = 365
     tags: dict[str, str] = field(default_factory=dict)
 
 
 def _validate(args: NetworkArgs) -> str:
-    """Reject bad args before anything is registered; returns the AZs' region."""
+    """Reject bad args before anything is registered; returns the zones' region."""
+    if args.nat_strategy not in ("none", "single", "per_az"):
+        raise ValueError(f"nat_strategy {args.nat_strategy!r} must be 'none', 'single' or 'per_az'")
+    if bool(args.availability_zone_ids) == bool(args.availability_zones):
+        raise ValueError("give availability_zone_ids or (legacy) availability_zones, exactly one of them")
+    if args.availability_zone_ids:
+        ids = args.availability_zone_ids
+        prefix = zone_id_prefix(args.region)
+        if len(set(ids)) != len(ids) or not all((m := _AZ_ID.match(z)) and m.group(1) == prefix for z in ids):
+            raise ValueError(f"availability_zone_ids {ids} must be distinct zone IDs of {args.region} ({prefix}-azN)")
+        return args.region
     regions = {region_of_az(az) for az in args.availability_zones}
     if len(regions) != 1 or len(set(args.availability_zones)) != len(args.availability_zones):
         raise ValueError(f"availability_zones {args.availability_zones} must be distinct AZs of one region")
-    if args.nat_strategy not in ("none", "single", "per_az"):
-        raise ValueError(f"nat_strategy {args.nat_strategy!r} must be 'none', 'single' or 'per_az'")
+    if args.region and regions != {args.region}:
+        raise ValueError(f"availability_zones {args.availability_zones} are not zones of region {args.region}")
     return regions.pop()
 
 
@@ -127,7 +177,9 @@ class Network(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
         region = _validate(args)
-        self.layout = subnet_layout(args.cidr_block, len(args.availability_zones))
+        #: What each subnet is placed by, in subnet order: zone IDs, or the legacy names.
+        self._zones = list(args.availability_zone_ids or args.availability_zones)
+        self.layout = subnet_layout(args.cidr_block, len(self._zones))
         # Built first so its validation, too, runs before anything is registered.
         bucket_args = FlowLogBucketArgs(
             name_prefix=f"{args.name}-flow-logs",
@@ -183,7 +235,7 @@ class Network(pulumi.ComponentResource):
 
         self.vpc_id = self.vpc.id
         self.cidr_block = self.vpc.cidr_block
-        self.availability_zones = list(args.availability_zones)
+        self.availability_zones, self.availability_zone_ids = self._resolve_zones()
         self.public_subnet_ids = [s.id for s in public]
         self.private_subnet_ids = [s.id for s in private]
         self.isolated_subnet_ids = [s.id for s in isolated]
@@ -195,26 +247,51 @@ class Network(pulumi.ComponentResource):
         self.s3_endpoint_id = s3_endpoint.id
         self.register_outputs({key: getattr(self, key) for key in _OUTPUTS})
 
+    def _resolve_zones(self) -> tuple[list[pulumi.Output[str]], list[pulumi.Output[str]]]:
+        """Zone names and IDs in subnet order, the ones not configured looked up in the region.
+
+        Names are what Kubernetes labels nodes with (``topology.kubernetes.io/zone``) and what
+        node groups are named after; IDs are what subnets are placed by.
+        """
+        zones = aws.get_availability_zones_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        by_id = pulumi.Output.all(zones.zone_ids, zones.names).apply(lambda p: dict(zip(p[0], p[1], strict=True)))
+        by_name = by_id.apply(lambda m: {name: zone_id for zone_id, name in m.items()})
+
+        def lookup(table: pulumi.Output[dict[str, str]], key: str) -> pulumi.Output[str]:
+            def pick(mapping: dict[str, str]) -> str:
+                if key not in mapping:
+                    raise ValueError(f"zone {key!r} is not an availability zone of this account: {sorted(mapping)}")
+                return mapping[key]
+
+            return table.apply(pick)
+
+        if self._args.availability_zone_ids:
+            ids = [pulumi.Output.from_input(z) for z in self._zones]
+            return [lookup(by_id, z) for z in self._zones], ids
+        names = [pulumi.Output.from_input(z) for z in self._zones]
+        return names, [lookup(by_name, z) for z in self._zones]
+
     def _subnets(self, tier: str, cidrs: tuple[str, ...], extra_tags: dict[str, str]) -> list[aws.ec2.Subnet]:
-        """One subnet of ``tier`` per AZ. Public ones too never map public IPs: only load
-        balancers, which get their own, face the internet."""
+        """One subnet of ``tier`` per AZ, placed by zone ID (or, legacy, by name). Public ones too
+        never map public IPs: only load balancers, which get their own, face the internet."""
+        by_id = bool(self._args.availability_zone_ids)
         return [
             aws.ec2.Subnet(
                 f"{self._name}-{tier}-{index}",
                 vpc_id=self.vpc.id,
-                availability_zone=az,
+                **({"availability_zone_id": az} if by_id else {"availability_zone": az}),
                 cidr_block=cidr,
                 map_public_ip_on_launch=False,
                 tags=merge_tags(f"{self._args.name}-{tier}-{az}", self._args.tags, extra_tags),
                 opts=child_opts(self),
             )
-            for index, (az, cidr) in enumerate(zip(self._args.availability_zones, cidrs, strict=True))
+            for index, (az, cidr) in enumerate(zip(self._zones, cidrs, strict=True))
         ]
 
     def _route_tables(self, tier: str, subnets: list[aws.ec2.Subnet]) -> list[aws.ec2.RouteTable]:
         """One route table per subnet of ``tier``, so NAT targets can change per AZ in place."""
         tables = []
-        for index, (az, subnet) in enumerate(zip(self._args.availability_zones, subnets, strict=True)):
+        for index, (az, subnet) in enumerate(zip(self._zones, subnets, strict=True)):
             table = aws.ec2.RouteTable(
                 f"{self._name}-{tier}-rt-{index}",
                 vpc_id=self.vpc.id,
@@ -259,7 +336,7 @@ class Network(pulumi.ComponentResource):
             )
             if args.nat_strategy == "none" or (index > 0 and args.nat_strategy == "single"):
                 continue
-            az = args.availability_zones[index]
+            az = self._zones[index]
             # AWS needs the internet gateway attached before an EIP/NAT can be reached.
             eip = aws.ec2.Eip(
                 f"{name}-nat-eip-{index}",

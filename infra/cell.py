@@ -101,7 +101,9 @@ class RegionalCell(pulumi.ComponentResource):
             NetworkArgs(
                 name=base,
                 cidr_block=cell.cidr,
-                availability_zones=cell.zones,
+                availability_zone_ids=list(cell.availability_zone_ids or []),
+                availability_zones=list(cell.availability_zones or []),
+                region=cell.region,
                 nat_strategy=_nat_strategy(config, cell),
                 account_id=account_id,
                 flow_logs_kms_key_arn=self.key.arn,
@@ -186,6 +188,7 @@ class RegionalCell(pulumi.ComponentResource):
         return CellServices(
             vpc_cidr=cell.cidr,
             private_subnet_ids=list(self.network.private_subnet_ids),
+            zone_names=list(self.network.availability_zones),
             vpc_id=self.network.vpc_id,
             key_arn=self.key.arn,
             writer_region=self.writer_region,

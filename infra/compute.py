@@ -92,6 +92,8 @@ class CellServices:
 
     vpc_cidr: str
     private_subnet_ids: list[pulumi.Input[str]]
+    #: Zone names of the private subnets, in the same order (resolved from zone IDs by the network).
+    zone_names: list[pulumi.Input[str]]
     vpc_id: pulumi.Input[str]
     key_arn: pulumi.Input[str]
     writer_region: str
@@ -140,7 +142,8 @@ def create_compute(
             cluster_name=base,
             vpc_id=services.vpc_id,
             private_subnet_ids=services.private_subnet_ids,
-            availability_zones=cell.zones,
+            availability_zones=list(services.zone_names),
+            availability_zone_ids=list(cell.availability_zone_ids or []),
             kms_key_arn=services.key_arn,
             account_id=account_id,
             region=cell.region,

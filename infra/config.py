@@ -99,9 +99,15 @@ class RegionConfig(_Model):
     ``role``: ``primary`` holds the writable database (exactly one, listed first); ``active``
     serves traffic with its own cluster, cache and queues (phase 4); ``standby`` holds only the
     network and cross-region read replicas (phase 3 disaster recovery). Default: ``active``.
-    ``cidr``: the cell's VPC range, a private /16 to /20. ``availabilityZones``: default the
-    region's ``a``, ``b`` and ``c`` zones; explicit so a subnet never moves zone (that replaces
-    it). ``readReplicas``: PostgreSQL read replicas in this region. Default: 0.
+    ``cidr``: the cell's VPC range, a private /16 to /20. ``availabilityZoneIds``: the three
+    zones of the cell's subnets by zone ID (``use1-az1``), in subnet order; required. Zone *names*
+    (``us-east-1a``) map to different physical zones in each account, IDs do not, and EKS refuses
+    control-plane subnets in a few IDs (``use1-az3``, ``usw1-az2``, ``cac1-az3``:
+    https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html#cluster-subnets).
+    ``availabilityZones``: legacy, zone names instead of IDs, for environments deployed before
+    zone IDs (which used ``<region>a/b/c``); a subnet's zone forces its replacement, so such an
+    environment keeps its names until it is migrated (docs/promotion.md, "Zone IDs"). Exactly
+    one of the two. ``readReplicas``: PostgreSQL read replicas in this region. Default: 0.
     ``apiCertificateArn``: ACM certificate (in this region) of the API's load balancer; needed in
     serving regions when ``platform:apps.api.host`` is set.
     """
@@ -109,6 +115,8 @@ class RegionConfig(_Model):
     region: Annotated[str, Field(pattern=_REGION)]
     role: Literal["primary", "active", "standby"] = "active"
     cidr: str
+    availability_zone_ids: list[str] | None = None
+    #: Legacy: zone names, for environments whose subnets were placed by name.
     availability_zones: list[str] | None = None
     read_replicas: Annotated[int, Field(ge=0, le=MAX_READ_REPLICAS)] = 0
     api_certificate_arn: Annotated[str, Field(pattern=r"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[\w-]+$")] | None = (
@@ -138,8 +146,13 @@ class RegionConfig(_Model):
 
     @property
     def zones(self) -> list[str]:
-        """The availability zones this cell spans."""
-        return self.availability_zones or [f"{self.region}{letter}" for letter in "abc"]
+        """The cell's zones in subnet order: zone IDs, or the legacy zone names."""
+        return list(self.availability_zone_ids or self.availability_zones or [])
+
+    @property
+    def zones_key(self) -> str:
+        """The config key the cell's zones come from (``availabilityZoneIds`` unless legacy)."""
+        return "availabilityZones" if self.availability_zones is not None else "availabilityZoneIds"
 
 
 class NetworkConfig(_Model):

@@ -52,6 +52,24 @@ _RESTORE_HINTS = {
 }
 
 
+#: Types that cannot be replaced while the environment runs, though they hold no data themselves:
+#: why, and the way out. A subnet's replacement must reuse its CIDR, which the old subnet holds
+#: until it is deleted, and it cannot be deleted while nodes, databases, load balancers or NAT
+#: gateways have interfaces in it; its zone (``availabilityZone``/``availabilityZoneId``, both
+#: ForceNew in terraform-provider-aws ``vpc_subnet.go``) is what usually changes.
+_UNREPLACEABLE = {
+    "aws:ec2/subnet:Subnet": (
+        "a subnet cannot be replaced while the nodes, databases, load balancers and NAT gateways in it run",
+        "keep the subnet's zone: an environment deployed by zone names keeps the legacy "
+        "platform:regions[N].availabilityZones; to move it to availabilityZoneIds, list the IDs of the zones "
+        "its subnets are in, in the same order (`aws ec2 describe-availability-zones --zone-names "
+        "<names> --query 'AvailabilityZones[].[ZoneName,ZoneId]'`), then confirm with `pulumi preview "
+        "--diff` that no subnet is replaced: this offline diff cannot see your account's zone mapping "
+        "(docs/promotion.md, 'Zone IDs')",
+    ),
+}
+
+
 def parse_urn(urn: str) -> tuple[str, str, str, str]:
     """Split ``urn:pulumi:STACK::PROJECT::TYPE::NAME`` into its four parts (the name may hold ``::``)."""
     if not urn.startswith(_URN_PREFIX):
@@ -235,6 +253,14 @@ def diff_plans(old: PlanResult, new: PlanResult) -> PromotionDiff:
         changes.append(change)
         if change.action == "replace" and (change.stateful or change.protect):
             unsafe.append(_refusal(change, before, after))
+        elif change.action == "replace" and change.type in _UNREPLACEABLE:
+            reason, remedy = _UNREPLACEABLE[change.type]
+            details = ", ".join(
+                f"{k}: {_value(before.inputs, k)} -> {_value(after.inputs, k)}" for k in change.forcing if before
+            )
+            unsafe.append(
+                Refusal(change, f"{change.type} '{change.name}' would be replaced by {details}: {reason}", remedy)
+            )
     for gone in deleted:
         change = Change(gone.urn, gone.type, gone.name, "delete", stateful=is_stateful(gone.type), protect=gone.protect)
         changes.append(change)

@@ -185,7 +185,50 @@ class _Mocks(pulumi.runtime.Mocks):
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         if args.token == "aws:lb/getLoadBalancer:getLoadBalancer":
             return self._load_balancer(args)
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return self._availability_zones(args)
         raise NotImplementedError(f"offline harness has no answer for invoke {args.token}")
+
+    #: The mock account's zone name -> zone ID mapping. AWS shuffles it per account, so on
+    #: purpose ``<region>a`` is not ``az1`` here: code that equates names and IDs fails the tests.
+    #: Regions not listed get a rotation derived from the region name.
+    _ZONE_IDS: dict[str, tuple[str, ...]] = {
+        "us-east-1": ("use1-az4", "use1-az6", "use1-az1", "use1-az2", "use1-az3", "use1-az5"),
+        "us-west-2": ("usw2-az2", "usw2-az1", "usw2-az3", "usw2-az4"),
+        "eu-west-1": ("euw1-az3", "euw1-az1", "euw1-az2"),
+    }
+
+    def _availability_zones(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        """``aws.get_availability_zones`` in the provider's region: names and zone IDs, aligned.
+
+        Honours the ``excludeNames`` / ``excludeZoneIds`` inputs and ``zone-name`` / ``zone-id``
+        filters; Local and Wavelength Zones are not modelled.
+        """
+        inputs = args.args
+        region = inputs.get("region") or self.region_of(args.provider or "") or "us-east-1"
+        ids = self._ZONE_IDS.get(region)
+        if ids is None:
+            from components.network import zone_id_prefix
+
+            prefix = zone_id_prefix(region)
+            shift = int(_digest(region), 16) % 3
+            ids = tuple(f"{prefix}-az{(i + shift) % 3 + 1}" for i in range(3))
+        zones = [(f"{region}{chr(ord('a') + i)}", zone_id) for i, zone_id in enumerate(ids)]
+        excluded_names, excluded_ids = set(inputs.get("excludeNames") or ()), set(inputs.get("excludeZoneIds") or ())
+        zones = [(n, z) for n, z in zones if n not in excluded_names and z not in excluded_ids]
+        for flt in inputs.get("filters") or ():
+            values = set(flt.get("values") or ())
+            if flt.get("name") == "zone-name":
+                zones = [(n, z) for n, z in zones if n in values]
+            elif flt.get("name") == "zone-id":
+                zones = [(n, z) for n, z in zones if z in values]
+        return {
+            "id": region,
+            "region": region,
+            "names": [n for n, _ in zones],
+            "zoneIds": [z for _, z in zones],
+            "groupNames": [region] * len(zones),
+        }
 
     def _load_balancer(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         """An ALB as the Load Balancer Controller names one: ``k8s-<namespace>-<ingress>-<hash>``."""

@@ -11,13 +11,15 @@ import ipaddress
 import math
 import re
 
-from components.cluster import fits, node_capacity
+from components.cluster import EKS_UNSUPPORTED_ZONE_IDS, fits, node_capacity
 from components.postgres import max_connections
 from infra.config import (
     CACHE_ENGINE_VERSIONS,
     MAX_READ_REPLICAS,
     ConfigError,
+    RegionConfig,
     StackConfig,
+    region_code,
 )
 
 #: Minimum read replicas in each serving region, by phase (SPEC §3 "PostgreSQL" row).
@@ -37,8 +39,10 @@ PHASE_API_REPLICAS = {1: (2, 4), 2: (2, 6), 3: (10, 50), 4: (50, 200)}
 #: Requests (millicores, MiB) of the cluster's own Deployments, which share the nodes with the apps:
 #: CoreDNS, metrics-server, Cluster Autoscaler, the load balancer controller and KEDA; then the
 #: kube-prometheus-stack (Prometheus, Alertmanager, Grafana, operator, kube-state-metrics) and the
-#: OpenTelemetry collectors. Rounded up from the charts' default requests and our values.
-PLATFORM_PODS = (1000, 1536)
+#: OpenTelemetry collectors. Rounded up from the charts' default requests and our values; includes
+#: Cluster Autoscaler's 100m / 600Mi and the two load balancer controller replicas' 100m / 200Mi
+#: each (``components.cluster_addons``), 300m / 1000Mi that used to go unrequested.
+PLATFORM_PODS = (1300, 2560)
 PROMETHEUS_PODS = (1500, 4096)
 TRACING_PODS = (500, 1024)
 
@@ -73,12 +77,7 @@ def _check_regions(config: StackConfig) -> None:
                 cell.role,
                 "the first region must be 'primary' and no other; others are 'active' or 'standby'",
             )
-        zones = cell.zones
-        pattern = re.compile(rf"^{re.escape(cell.region)}[a-z]$")
-        if len(zones) != 3 or len(set(zones)) != 3 or not all(pattern.match(z) for z in zones):
-            raise ConfigError(
-                f"{path}.availabilityZones", zones, f"three distinct zones of {cell.region} (e.g. {cell.region}a)"
-            )
+        _check_zones(path, cell)
         if cell.role == "standby" and cell.read_replicas < 1:
             raise ConfigError(
                 f"{path}.readReplicas", cell.read_replicas, "a standby region exists to hold read replicas: at least 1"
@@ -94,6 +93,46 @@ def _check_regions(config: StackConfig) -> None:
                 )
         networks.append((index, network))
     _check_replica_topology(config)
+
+
+def _check_zones(path: str, cell: RegionConfig) -> None:
+    """Three distinct zones per cell, by zone ID of the cell's region and never one EKS refuses;
+    or, for environments deployed before zone IDs, by the legacy zone names."""
+    code = region_code(cell.region)
+    example = f"{code}-az1, {code}-az2, {code}-az4"
+    if cell.availability_zone_ids is not None and cell.availability_zones is not None:
+        raise ConfigError(
+            f"{path}.availabilityZones",
+            cell.availability_zones,
+            "set availabilityZoneIds, or for an environment deployed by zone names the legacy "
+            "availabilityZones, not both",
+        )
+    if cell.availability_zone_ids is None and cell.availability_zones is None:
+        raise ConfigError(
+            f"{path}.availabilityZoneIds",
+            None,
+            f"required: three distinct zone IDs of {cell.region} (e.g. {example}; `aws ec2 "
+            f"describe-availability-zones --region {cell.region}` lists them). An environment "
+            f"deployed before zone IDs sits in the old default {cell.region}a/b/c: set the legacy "
+            f"availabilityZones to {cell.region}a, {cell.region}b, {cell.region}c to keep its subnets",
+        )
+    zones, key = cell.zones, f"{path}.{cell.zones_key}"
+    if cell.availability_zones is not None:
+        pattern = re.compile(rf"^{re.escape(cell.region)}[a-z]$")
+        allowed = f"three distinct zone names of {cell.region} (e.g. {cell.region}a); prefer availabilityZoneIds"
+    else:
+        pattern = re.compile(rf"^{re.escape(code)}-az\d+$")
+        allowed = f"three distinct zone IDs of {cell.region}, e.g. {example}"
+    if len(zones) != 3 or len(set(zones)) != 3 or not all(pattern.match(z) for z in zones):
+        raise ConfigError(key, zones, allowed)
+    refused = sorted(set(zones) & EKS_UNSUPPORTED_ZONE_IDS)
+    if refused:
+        raise ConfigError(
+            key,
+            zones,
+            f"EKS does not place cluster subnets in {', '.join(refused)} (unsupported zone IDs: "
+            f"{', '.join(sorted(EKS_UNSUPPORTED_ZONE_IDS))}); pick three other zone IDs of {cell.region}",
+        )
 
 
 def replica_fan_out(config: StackConfig) -> dict[str, int]:

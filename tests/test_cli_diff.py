@@ -68,6 +68,7 @@ def test_a_replaced_kms_key_under_the_database_is_refused(tmp_path, capsys):
     # A different key for the primary region's cell: the key, and everything encrypted with it, is replaced.
     def move_region(config):
         config["platform:regions"][0]["region"] = "us-east-2"
+        config["platform:regions"][0]["availabilityZoneIds"] = ["use2-az1", "use2-az2", "use2-az3"]
         config["platform:regions"][0]["apiCertificateArn"] = "arn:aws:acm:us-east-2:123456789012:certificate/x"
 
     project = _project_with(tmp_path, "phase2", move_region)
@@ -96,3 +97,42 @@ def test_promote_without_the_pulumi_cli_explains_itself(monkeypatch, capsys):
     monkeypatch.setattr(shutil, "which", lambda _: None)
     assert cli_main(["promote", "phase1", "phase2"]) == 3
     assert "Pulumi CLI is not on PATH" in capsys.readouterr().err
+
+
+def _legacy_names(config):
+    """phase1 as an environment deployed before zone IDs: subnets placed by the old default names."""
+    cell = config["platform:regions"][0]
+    del cell["availabilityZoneIds"]
+    cell["availabilityZones"] = ["us-east-1a", "us-east-1b", "us-east-1c"]
+
+
+def test_moving_a_subnet_to_another_zone_is_refused_with_the_migration_path(tmp_path, capsys):
+    project = _project_with(
+        tmp_path,
+        "phase2",
+        lambda c: c["platform:regions"][0].update(availabilityZoneIds=["use1-az1", "use1-az2", "use1-az5"]),
+    )
+    assert cli_main(["--project-dir", project, "diff", "phase1", "phase2", "--json"]) == 1
+    diff = json.loads(capsys.readouterr().out)
+    moved = {r["urn"].rsplit("::", 1)[-1] for r in diff["unsafe"] if r["type"] == "aws:ec2/subnet:Subnet"}
+    assert moved == {f"use1-network-{tier}-2" for tier in ("public", "private", "isolated")}
+    refusal = next(r for r in diff["unsafe"] if r["type"] == "aws:ec2/subnet:Subnet")
+    assert "use1-az4" in refusal["reason"] and "use1-az5" in refusal["reason"]
+    assert "describe-availability-zones" in refusal["remedy"] and "pulumi preview" in refusal["remedy"]
+
+
+def test_switching_a_legacy_environment_from_zone_names_to_ids_is_shown_for_review(tmp_path, capsys):
+    # Offline the account's name -> ID mapping is unknown, so the switch is shown as a subnet
+    # replacement to confirm with `pulumi preview --diff`; keeping the legacy names changes nothing.
+    project = _project_with(tmp_path, "phase1", _legacy_names)
+    assert cli_main(["--project-dir", project, "diff", "phase1", "phase2", "--json"]) == 1
+    diff = json.loads(capsys.readouterr().out)
+    subnets = [r for r in diff["unsafe"] if r["type"] == "aws:ec2/subnet:Subnet"]
+    assert len(subnets) == 9 and len(diff["unsafe"]) == 9
+    assert all("availabilityZone:" in r["reason"] and "availabilityZoneId:" in r["reason"] for r in subnets)
+    phase2 = tmp_path / "Pulumi.phase2.yaml"
+    document = yaml.safe_load(phase2.read_text())
+    _legacy_names(document["config"])
+    phase2.write_text(yaml.safe_dump(document))
+    assert cli_main(["--project-dir", project, "diff", "phase1", "phase2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["unsafe"] == []

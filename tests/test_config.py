@@ -47,7 +47,14 @@ def test_defaults_live_in_the_model():
         {
             "name": "acme",
             "phase": 1,
-            "regions": [{"region": "us-east-1", "role": "primary", "cidr": "10.0.0.0/16"}],
+            "regions": [
+                {
+                    "region": "us-east-1",
+                    "role": "primary",
+                    "cidr": "10.0.0.0/16",
+                    "availabilityZoneIds": ["use1-az1", "use1-az2", "use1-az4"],
+                }
+            ],
             "cluster": {"adminRoleArns": ["arn:aws:iam::123456789012:role/admin"]},
             "apps": {
                 "api": {"image": "registry.example.com/acme/api:1.0"},
@@ -63,7 +70,8 @@ def test_defaults_live_in_the_model():
     assert config.database.replica_class == "db.m7g.large"
     assert config.cache.cluster_mode is True
     assert config.monitoring.log_retention_days == 365
-    assert config.primary.zones == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    assert config.primary.zones == ["use1-az1", "use1-az2", "use1-az4"]
+    assert config.primary.zones_key == "availabilityZoneIds" and config.primary.availability_zones is None
     assert [q.name for q in config.queues] == ["jobs"]
     assert config.cluster.kubernetes_version == "1.35" and config.cluster.nodes.instance_type == "m7g.large"
     assert (config.apps.api.min_replicas, config.apps.api.max_replicas, config.apps.api.host) == (2, 4, None)
@@ -103,9 +111,43 @@ def test_unknown_top_level_key():
         (lambda r: r["regions"][0].update(role="active"), "platform:regions[0].role", "primary"),
         (lambda r: r["regions"][0].update(cidr="10.10.0.0/24"), "platform:regions[0].cidr", "/16 to /20"),
         (
-            lambda r: r["regions"][0].update(availabilityZones=["us-east-1a", "us-west-2b", "us-east-1c"]),
+            lambda r: r["regions"][0].update(availabilityZoneIds=["use1-az1", "usw2-az2", "use1-az4"]),
+            "platform:regions[0].availabilityZoneIds",
+            "three distinct zone IDs of us-east-1",
+        ),
+        (
+            lambda r: r["regions"][0].update(availabilityZoneIds=["use1-az1", "use1-az1", "use1-az4"]),
+            "platform:regions[0].availabilityZoneIds",
+            "three distinct zone IDs",
+        ),
+        (
+            # A zone name where an ID belongs.
+            lambda r: r["regions"][0].update(availabilityZoneIds=["us-east-1a", "us-east-1b", "us-east-1c"]),
+            "platform:regions[0].availabilityZoneIds",
+            "e.g. use1-az1",
+        ),
+        (
+            lambda r: r["regions"][0].update(availabilityZoneIds=["use1-az1", "use1-az3", "use1-az4"]),
+            "platform:regions[0].availabilityZoneIds",
+            "EKS does not place cluster subnets in use1-az3",
+        ),
+        (
+            lambda r: r["regions"][0].pop("availabilityZoneIds"),
+            "platform:regions[0].availabilityZoneIds",
+            "availabilityZones to us-east-1a, us-east-1b, us-east-1c",
+        ),
+        (
+            lambda r: r["regions"][0].update(availabilityZones=["us-east-1a", "us-east-1b", "us-east-1c"]),
             "platform:regions[0].availabilityZones",
-            "three distinct zones",
+            "not both",
+        ),
+        (
+            lambda r: (
+                r["regions"][0].pop("availabilityZoneIds")
+                and r["regions"][0].update(availabilityZones=["us-east-1a", "us-west-2b", "us-east-1c"])
+            ),
+            "platform:regions[0].availabilityZones",
+            "three distinct zone names",
         ),
         (lambda r: r["database"].update(maxAllocatedStorageGb=52), "platform:database.maxAllocatedStorageGb", "10%"),
         (lambda r: r["cache"].update(clusterMode=False, shards=2), "platform:cache.shards", "clusterMode"),
@@ -164,8 +206,16 @@ def test_cross_region_replicas_per_source_stay_within_five():
     assert replica_fan_out(config) == {"primary": 5, "us-west-2": 2, "eu-west-1": 2}
     raw = _raw("phase4")
     raw["regions"] += [
-        {"region": r, "role": "active", "cidr": f"10.{40 + i}.0.0/16", "readReplicas": 1}
-        for i, r in enumerate(["eu-central-1", "ap-southeast-1", "ap-northeast-1"])
+        {
+            "region": r,
+            "role": "active",
+            "cidr": f"10.{40 + i}.0.0/16",
+            "readReplicas": 1,
+            "availabilityZoneIds": [f"{code}-az1", f"{code}-az2", f"{code}-az3"],
+        }
+        for i, (r, code) in enumerate(
+            [("eu-central-1", "euc1"), ("ap-southeast-1", "apse1"), ("ap-northeast-1", "apne1")]
+        )
     ]
     # Six regions would make five remote cascade heads plus room for more: the model caps regions
     # at five (one primary, four heads), inside RDS's five guaranteed cross-region replicas.

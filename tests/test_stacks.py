@@ -243,3 +243,23 @@ def test_queue_policies_grant_only_the_cells_own_app_roles_once_they_exist():
         assert expected <= set(policy.dependencies)
         if not policy.name.endswith("-dlq-policy"):
             assert len(statements["AllowProducers"]["Principal"]["AWS"]) == 2
+
+
+@pytest.mark.parametrize("stack", PHASES)
+def test_subnets_are_placed_by_zone_id_and_node_groups_named_after_the_resolved_zone(stack):
+    from infra.config import load_config
+    from infra.harness import stack_config
+
+    plan = plan_of(stack)
+    config = load_config(stack_config(stack))
+    for cell in config.regions:
+        subnets = [r for r in plan.of_type("aws:ec2/subnet:Subnet") if r.region == cell.region]
+        assert subnets and all("availabilityZone" not in s.inputs for s in subnets)
+        assert {s.inputs["availabilityZoneId"] for s in subnets} == set(cell.availability_zone_ids)
+    # Node groups keep zone *names*: in the mock account use1-az1/az2/az4 are us-east-1c/d/a.
+    groups = sorted(
+        (g for g in plan.of_type("aws:eks/nodeGroup:NodeGroup") if g.region == "us-east-1"), key=lambda g: g.name
+    )
+    assert [g.inputs["nodeGroupNamePrefix"] for g in groups] == [
+        f"acme-prod-use1-us-east-1{letter}-" for letter in "cda"
+    ]

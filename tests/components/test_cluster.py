@@ -121,6 +121,26 @@ def test_container_insights_log_groups_are_encrypted_and_precede_the_addon(plan)
     assert {g.urn for g in groups} <= set(_addon(plan, "amazon-cloudwatch-observability").dependencies)
 
 
+def test_every_pre_created_insights_group_has_a_writer_on_the_nodes_ami(plan):
+    # Issue 8 item 7 asked whether dataplane/host stay empty on AL2023: with the add-on's journal
+    # inputs (helm-charts #247) they do not, so all four stay; a group without a writer would be
+    # retained, encrypted evidence of nothing.
+    from components.cluster import AMI_TYPE
+    from components.cluster_addons import CONTAINER_INSIGHTS_LOG_WRITERS
+
+    assert AMI_TYPE.startswith("AL2023_")
+    assert {g.inputs["amiType"] for g in plan.of_type("aws:eks/nodeGroup:NodeGroup")} == {AMI_TYPE}
+    names = {
+        r.inputs["name"]
+        for r in plan.of_type("aws:cloudwatch/logGroup:LogGroup")
+        if "containerinsights" in r.inputs["name"]
+    }
+    assert names == {f"/aws/containerinsights/acme-prod-usw2/{kind}" for kind in CONTAINER_INSIGHTS_LOG_WRITERS}
+    assert (
+        "journal" in CONTAINER_INSIGHTS_LOG_WRITERS["host"] and "journal" in CONTAINER_INSIGHTS_LOG_WRITERS["dataplane"]
+    )
+
+
 def test_public_endpoint_only_for_listed_cidrs():
     plan = run_program(_program(public_access_cidrs=["203.0.113.0/24"]))
     vpc = plan.named("eks-cluster").inputs["vpcConfig"]
@@ -142,6 +162,7 @@ def test_public_endpoint_only_for_listed_cidrs():
         ({"log_retention_days": 42}, "retention"),
         ({"cluster_name": "x" * 41}, "1-40"),
         ({"admin_role_arns": []}, "pulumi up"),
+        ({"availability_zone_ids": ["usw1-az1", "usw1-az2", "usw1-az3"]}, "EKS refuses"),
     ],
 )
 def test_invalid_args_are_refused_before_anything_is_registered(overrides, message):
@@ -274,13 +295,17 @@ def test_controllers_are_pinned_charts_started_after_their_pod_identity(plan):
     values = autoscaler.inputs["values"]
     assert values["autoDiscovery"] == {"clusterName": "acme-prod-usw2"}
     assert values["awsRegion"] == "us-west-2"
-    assert values["image"] == {"tag": "v1.35.0"}
+    # The newest 1.35 patch (kubernetes/autoscaler tag cluster-autoscaler-1.35.2, 2026-07-22).
+    assert values["image"] == {"tag": "v1.35.2"}
     assert values["rbac"]["serviceAccount"]["name"] == "cluster-autoscaler"
     assert values["extraArgs"] == {
         "balance-similar-node-groups": True,
         "skip-nodes-with-system-pods": False,
         "expander": "least-waste",
+        # The chart's default is 4; the CA FAQ: 0 or 1 is enough to monitor it.
+        "v": 1,
     }
+    assert values["resources"] == {"requests": {"cpu": "100m", "memory": "600Mi"}, "limits": {"memory": "600Mi"}}
     assert plan.named("eks-cluster-autoscaler-identity").urn in autoscaler.dependencies
     lbc = plan.named("eks-aws-lb-controller")
     assert (lbc.inputs["chart"], lbc.inputs["version"]) == ("aws-load-balancer-controller", "1.14.0")
@@ -288,6 +313,10 @@ def test_controllers_are_pinned_charts_started_after_their_pod_identity(plan):
     assert lbc.inputs["values"]["clusterName"] == "acme-prod-usw2"
     assert lbc.inputs["values"]["vpcId"] == "vpc-123"
     assert lbc.inputs["values"]["serviceAccount"]["name"] == "aws-load-balancer-controller"
+    assert lbc.inputs["values"]["resources"] == {
+        "requests": {"cpu": "100m", "memory": "200Mi"},
+        "limits": {"memory": "500Mi"},
+    }
     assert plan.named("eks-aws-lb-controller-identity").urn in lbc.dependencies
     assert {g.urn for g in plan.of_type("aws:eks/nodeGroup:NodeGroup")} <= set(lbc.dependencies)
 
@@ -295,7 +324,12 @@ def test_controllers_are_pinned_charts_started_after_their_pod_identity(plan):
 def test_autoscaler_runs_the_control_planes_minor_version():
     plan = run_program(_program(kubernetes_version="1.34"))
     assert plan.named("eks-cluster").inputs["version"] == "1.34"
-    assert plan.named("eks-cluster-autoscaler").inputs["values"]["image"] == {"tag": "v1.34.0"}
+    assert plan.named("eks-cluster-autoscaler").inputs["values"]["image"] == {"tag": "v1.34.5"}
+
+
+def test_a_minor_without_a_recorded_autoscaler_release_is_refused():
+    with pytest.raises(ValueError, match="no Cluster Autoscaler release recorded for Kubernetes 1.39"):
+        run_program(_program(kubernetes_version="1.39"))
 
 
 def test_autoscaler_role_can_only_scale_this_clusters_groups(plan):

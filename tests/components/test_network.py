@@ -18,6 +18,7 @@ OUTPUTS = (
     "vpc_id",
     "cidr_block",
     "availability_zones",
+    "availability_zone_ids",
     "public_subnet_ids",
     "private_subnet_ids",
     "isolated_subnet_ids",
@@ -249,6 +250,7 @@ def test_outputs_expose_every_id_and_the_layout(single):
         "vpc_id": "net-vpc-id",
         "cidr_block": "10.20.0.0/16",
         "availability_zones": AZS,
+        "availability_zone_ids": ["usw2-az2", "usw2-az1", "usw2-az3"],
         "public_subnet_ids": [f"net-public-{i}-id" for i in range(3)],
         "private_subnet_ids": [f"net-private-{i}-id" for i in range(3)],
         "isolated_subnet_ids": [f"net-isolated-{i}-id" for i in range(3)],
@@ -292,3 +294,67 @@ def test_every_taggable_child_is_named_and_carries_caller_tags(per_az):
         assert resource.inputs["tags"]["Team"] == "platform"
         assert resource.inputs["tags"]["ManagedBy"] == "pulumi"
     assert per_az.named("net-private-1").inputs["tags"]["Name"] == "acme-prod-usw2-private-us-west-2b"
+
+
+# --- Zones by ID -------------------------------------------------------------------------------
+
+ZONE_IDS = ["usw2-az1", "usw2-az2", "usw2-az3"]
+
+
+def _by_id(**overrides):
+    return _program(availability_zones=[], availability_zone_ids=ZONE_IDS, region="us-west-2", **overrides)
+
+
+@pytest.fixture(scope="module")
+def by_id():
+    return run_program(_by_id())
+
+
+def test_subnets_are_placed_by_zone_id_not_by_name(by_id):
+    subnets = by_id.of_type("aws:ec2/subnet:Subnet")
+    assert len(subnets) == 9
+    for subnet in subnets:
+        assert "availabilityZone" not in subnet.inputs
+    for tier in ("public", "private", "isolated"):
+        assert [by_id.named(f"net-{tier}-{i}").inputs["availabilityZoneId"] for i in range(3)] == ZONE_IDS
+        assert by_id.named(f"net-{tier}-0").inputs["tags"]["Name"] == f"acme-prod-usw2-{tier}-usw2-az1"
+
+
+def test_zone_names_are_resolved_from_the_accounts_mapping(by_id):
+    # The mock account maps us-west-2a -> usw2-az2, us-west-2b -> usw2-az1 (as AWS shuffles them).
+    outputs = by_id.outputs["network"]
+    assert outputs["availability_zone_ids"] == ZONE_IDS
+    assert outputs["availability_zones"] == ["us-west-2b", "us-west-2a", "us-west-2c"]
+
+
+def test_legacy_zone_names_keep_placing_subnets_by_name_and_resolve_their_ids(single):
+    assert [single.named(f"net-private-{i}").inputs["availabilityZone"] for i in range(3)] == AZS
+    assert "availabilityZoneId" not in single.named("net-private-0").inputs
+    assert single.outputs["network"]["availability_zone_ids"] == ["usw2-az2", "usw2-az1", "usw2-az3"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"availability_zone_ids": ["use1-az1", "usw2-az2"]}, "zone IDs of us-west-2"),
+        ({"availability_zone_ids": ["usw2-az1", "usw2-az1"]}, "distinct zone IDs"),
+        ({"availability_zone_ids": ["us-west-2a", "us-west-2b"]}, "usw2-azN"),
+        ({"availability_zones": AZS}, "exactly one"),
+        ({"region": "us-west-1"}, "usw1-azN"),
+    ],
+)
+def test_invalid_zone_ids_are_rejected(overrides, message):
+    args = {"availability_zones": [], "availability_zone_ids": ZONE_IDS, "region": "us-west-2", **overrides}
+    with pytest.raises(ValueError, match=message):
+        run_program(_program(**args))
+
+
+def test_zone_id_prefix_follows_the_regions_short_form():
+    from components.network import zone_id_prefix
+
+    assert [zone_id_prefix(r) for r in ("us-east-1", "ap-southeast-2", "eu-central-1", "us-gov-west-1")] == [
+        "use1",
+        "apse2",
+        "euc1",
+        "usgw1",
+    ]
