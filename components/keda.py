@@ -1,19 +1,25 @@
 """KEDA: event-driven autoscaling, here on SQS queue depth, with its own EKS Pod Identity role.
 
-KEDA reads the queue depth with the operator's own credentials (trigger metadata
-``identityOwner: operator``), so one role, allowed only ``sqs:GetQueueAttributes`` on the listed
-queues, serves every ScaledObject; the workloads' roles never need to be shared with KEDA.
+KEDA reads the queue depth with the operator's own credentials (each worker's TriggerAuthentication
+uses the ``aws`` pod identity provider without a role to assume), so one role, allowed only
+``sqs:GetQueueAttributes`` on the listed queues, serves every ScaledObject; the workloads' roles
+never need to be shared with KEDA.
 
-Kubernetes/chart constraints this component relies on:
+Constraints this component relies on:
 
+- Chart 2.20.2 defaults ``resources.<component>.limits.cpu: 1``. Helm merges our values into the
+  chart's, so leaving a key out keeps the default; only an explicit ``null`` deletes it. The
+  Pulumi provider passes nulls through since pulumi-kubernetes 4.30 (``allowNullValues`` no
+  longer needed).
+  https://github.com/kedacore/charts/blob/v2.20.2/keda/values.yaml,
+  https://helm.sh/docs/chart_template_guide/values_files/#deleting-a-default-key,
+  https://github.com/pulumi/pulumi-kubernetes/blob/master/CHANGELOG.md#4300-april-24-2026
+- The ``aws`` pod identity provider with ``identityOwner: keda`` (the default) loads the
+  operator's credentials through the AWS SDK default chain, which includes EKS Pod Identity.
+  https://keda.sh/docs/2.20/authentication-providers/aws/,
+  https://github.com/kedacore/keda/blob/v2.20.2/pkg/scalers/aws/aws_config_cache.go
 - KEDA 2.20 supports Kubernetes 1.33-1.35; chart and app versions are both 2.20.2.
   https://keda.sh/docs/2.20/operate/cluster/#kubernetes-compatibility
-- ``identityOwner: operator`` makes the SQS scaler load the AWS SDK default credential chain of the
-  operator pod (KEDA 2.20 ``pkg/scalers/aws/aws_common.go``), which includes EKS Pod Identity's
-  container credentials. The parameter is deprecated since 2.13 and "will be removed in v3": the
-  replacement is a TriggerAuthentication with ``podIdentity: {provider: aws, identityOwner: keda}``.
-  https://keda.sh/docs/2.20/scalers/aws-sqs/
-  https://keda.sh/docs/2.20/authentication-providers/aws/
 - The scaler reads ``ApproximateNumberOfMessages`` (+ ``NotVisible``) through
   ``sqs:GetQueueAttributes``, the only action the role gets; with SSE-KMS no key access is needed
   for attributes.
@@ -82,7 +88,9 @@ def keda_values() -> dict:
 
     def sized(cpu: str, memory_mib: int) -> dict:
         # No CPU limit, as for our workloads: throttling a controller only slows scaling decisions.
-        return {"requests": {"cpu": cpu, "memory": f"{memory_mib}Mi"}, "limits": {"memory": f"{memory_mib * 4}Mi"}}
+        # ``None`` (YAML null) deletes the chart's default ``limits.cpu: 1``; omitting it would keep it.
+        limits = {"cpu": None, "memory": f"{memory_mib * 4}Mi"}
+        return {"requests": {"cpu": cpu, "memory": f"{memory_mib}Mi"}, "limits": limits}
 
     return {
         # EKS Pod Identity gives the operator credentials through the agent; no IRSA annotation.

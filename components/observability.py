@@ -59,6 +59,7 @@ import pulumi_random as random
 
 from components.base import child_opts, merge_tags
 from components.cluster_addons import pod_identity_association, pod_identity_role
+from components.network_policies import ServicePeer
 from components.workload import UID
 
 #: (chart, repository, version) pins. kube-prometheus-stack 88.5.3 ships Prometheus Operator
@@ -202,6 +203,24 @@ def otel_collector_values(region: str) -> dict:
     }
 
 
+#: The chart's Service selector in ``mode: deployment`` (``selectorLabels`` + ``component``), and
+#: its OTLP gRPC/HTTP ports (service port = container port). Apps' egress policies must name this
+#: whole selector: the VPC CNI policy agent only lets traffic to the Service's ClusterIP through
+#: when the rule's pod selector carries every label of the Service's selector.
+#: https://github.com/open-telemetry/opentelemetry-helm-charts/blob/opentelemetry-collector-0.170.0/charts/opentelemetry-collector/templates/service.yaml
+OTEL_SELECTOR = {
+    "app.kubernetes.io/name": "opentelemetry-collector",
+    "app.kubernetes.io/instance": OTEL_SERVICE_ACCOUNT,
+    "component": "standalone-collector",
+}
+OTEL_PORTS = (4317, 4318)
+
+
+def otel_peer() -> ServicePeer:
+    """The collector as an egress destination of the apps (namespace, Service selector, OTLP ports)."""
+    return ServicePeer(TRACING_NAMESPACE, OTEL_SELECTOR, OTEL_PORTS)
+
+
 def otel_endpoint() -> str:
     """The collector's in-cluster OTLP/gRPC endpoint, as ``OTEL_EXPORTER_OTLP_ENDPOINT`` expects it."""
     return f"http://{OTEL_SERVICE_ACCOUNT}.{TRACING_NAMESPACE}.svc.cluster.local:4317"
@@ -293,7 +312,8 @@ class ClusterObservability(pulumi.ComponentResource):
     """The cluster's default (encrypted) storage, metrics stack and trace pipeline.
 
     ``storage_class_name`` always; ``prometheus_namespace`` and ``otel_endpoint`` are ``""`` when
-    that part is off. ``otel_endpoint`` is what apps put in ``OTEL_EXPORTER_OTLP_ENDPOINT``.
+    that part is off. ``otel_endpoint`` is what apps put in ``OTEL_EXPORTER_OTLP_ENDPOINT``;
+    ``otel_peers`` is what their egress policies must allow (empty without tracing).
     """
 
     def __init__(self, name: str, args: ClusterObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
@@ -307,11 +327,13 @@ class ClusterObservability(pulumi.ComponentResource):
         self.storage_class_name = storage_class.metadata.name
         self.prometheus_namespace: pulumi.Input[str] = ""
         self.otel_endpoint = ""
+        self.otel_peers: list[ServicePeer] = []
         if args.prometheus:
             self.prometheus_namespace = self._create_prometheus(storage_class)
         if args.tracing:
             self._create_tracing()
             self.otel_endpoint = otel_endpoint()
+            self.otel_peers = [otel_peer()]
         self.register_outputs(
             {
                 "storage_class_name": self.storage_class_name,

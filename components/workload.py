@@ -1,8 +1,15 @@
 """One application (api or worker) on EKS: hardened Deployment, HPA, PDB, NetworkPolicies, Pod Identity.
 
 Scaling decision: an HPA on CPU and memory by default; with ``queue_scaler`` a KEDA ScaledObject
-instead, which drives its own HPA from the SQS depth *and* the same CPU/memory targets (two HPAs
-on one Deployment would fight over its replica count, and KEDA's webhook rejects that anyway).
+instead, which drives its own HPA from the SQS depth *and* the same CPU/memory targets. The two
+HPAs have different names (:func:`hpa_names`), so moving between them in either direction creates
+one object and deletes another, never re-creates a name the other still holds; the ordering of
+such a move is in ``docs/promotion.md``.
+
+Draining decision (workloads behind an ALB, target type ``ip``): the namespace carries the AWS
+Load Balancer Controller's readiness-gate label, so a new pod counts as ready only once its
+target is healthy; a terminating pod keeps serving for a ``preStop`` sleep a little longer than
+the target group's deregistration delay, then gets ``drain_seconds`` to finish in-flight work.
 
 Secrets decision: secret values never reach Kubernetes. The ConfigMap carries each secret's
 Secrets Manager ARN (``<NAME>_SECRET_ARN``) and the app fetches the value at start-up with its Pod
@@ -10,6 +17,9 @@ Identity role (the caller's ``iam_policy_json`` grants ``secretsmanager:GetSecre
 those ARNs). The Secrets Store CSI driver would mount them as files, but it adds a DaemonSet, a
 provider plugin and a SecretProviderClass per app for no security gain over an SDK call, and
 Kubernetes Secrets would copy the values into etcd.
+
+Constraints: see :mod:`components.autoscaling`, :mod:`components.ingress_specs` and
+:mod:`components.network_policies`.
 """
 
 from __future__ import annotations
@@ -18,21 +28,37 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Literal
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.base import child_opts, merge_tags
+from components.autoscaling import (
+    KEDA_VALIDATION_OPT_OUT,
+    QueueScaler,
+    hpa_names,
+    hpa_spec,
+    scaled_object_spec,
+    trigger_authentication_name,
+)
+from components.base import child_opts
 from components.cluster_addons import pod_identity_association, pod_identity_role
+from components.ingress_specs import (
+    READINESS_GATE_LABEL,
+    TLS_POLICY,
+    IngressSpec,
+    alb_annotations,
+    drain_timings,
+)
+from components.network_policies import POD_IDENTITY_AGENT, ServicePeer, egress_rules, ingress_rule
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-#: EKS Pod Identity agent's link-local address: pods fetch their AWS credentials from it.
-POD_IDENTITY_AGENT = "169.254.170.23/32"
-TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+__all__ = [
+    "POD_IDENTITY_AGENT", "TLS_POLICY", "IngressSpec", "QueueScaler", "ServicePeer",
+    "drain_timings", "hpa_names", "scaled_object_spec",
+]  # fmt: skip
 UID = 10001
 
 
@@ -62,52 +88,6 @@ def pdb_min_available(min_replicas: int) -> str:
     return "50%"
 
 
-@dataclass(frozen=True)
-class IngressSpec:
-    """An internet-facing (or internal) ALB in front of the workload's Service.
-
-    Attributes:
-        host: Host name routed to the app.
-        certificate_arn: ACM certificate of the HTTPS listener.
-        web_acl_arn: WAFv2 web ACL to associate. Default: none (phases 1-2 have no WAF).
-        scheme: ``internet-facing`` or ``internal``. Default: ``internet-facing``.
-        health_path: Target group health check path. Default: the workload's ``health_path``.
-        alb_log_bucket: S3 bucket for ALB access logs. Default: none (access logs off).
-    """
-
-    host: str
-    certificate_arn: pulumi.Input[str]
-    web_acl_arn: pulumi.Input[str] | None = None
-    scheme: Literal["internet-facing", "internal"] = "internet-facing"
-    health_path: str | None = None
-    alb_log_bucket: str | None = None
-
-
-@dataclass(frozen=True)
-class QueueScaler:
-    """Scale on the depth of an SQS queue through KEDA (needs :class:`components.keda.Keda`).
-
-    KEDA reads the depth with its own Pod Identity role (``identityOwner: operator``), so the queue
-    must be among ``KedaArgs.queue_arns``. CPU and memory stay triggers too: they are the floor.
-
-    Attributes:
-        queue_url: URL of the queue.
-        region: Region of the queue.
-        messages_per_pod: Target visible + in-flight messages per pod. Default: 20.
-        activation_messages: Depth above which KEDA activates the scaler (only matters at zero
-            replicas, which ``min_replicas >= 2`` never reaches). Default: 0.
-        polling_seconds: How often KEDA reads the depth. Default: 15.
-        cooldown_seconds: Wait after the last activity before scaling to zero. Default: 300.
-    """
-
-    queue_url: pulumi.Input[str]
-    region: str
-    messages_per_pod: int = 20
-    activation_messages: int = 0
-    polling_seconds: int = 15
-    cooldown_seconds: int = 300
-
-
 @dataclass
 class WorkloadArgs:
     """Inputs of :class:`Workload`.
@@ -133,6 +113,8 @@ class WorkloadArgs:
         cpu_target_percent: HPA CPU utilization target. Default: 70.
         memory_target_percent: HPA memory utilization target. Default: 80.
         scale_down_stabilization_seconds: HPA scale-down window. Default: 300.
+        drain_seconds: Time the app needs after SIGTERM to finish in-flight work (added to the
+            grace period of pods behind an ALB). Default: 15.
         config: Non-secret settings (endpoints), exposed as environment variables. Default: none.
         secret_arns: Env var name -> Secrets Manager ARN; exposed as ``<NAME>_SECRET_ARN``, never
             as values. Default: none.
@@ -143,6 +125,8 @@ class WorkloadArgs:
         allowed_ingress_namespaces: Namespaces whose pods may reach ``port``. Default: none.
         egress_cidrs: CIDRs the pods may reach on any port (the VPC CIDR: database, cache, proxy).
             Default: none.
+        egress_services: In-cluster Services the pods send to (e.g. the OpenTelemetry collector),
+            allowed by namespace, full pod selector and ports. Default: none.
         depends_on: Cluster add-ons to wait for (``EksCluster.platform_ready``, plus
             ``Keda.release`` with ``queue_scaler``: its chart installs the ScaledObject CRD).
             Default: none.
@@ -166,6 +150,7 @@ class WorkloadArgs:
     cpu_target_percent: int = 70
     memory_target_percent: int = 80
     scale_down_stabilization_seconds: int = 300
+    drain_seconds: int = 15
     config: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     secret_arns: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     ingress: IngressSpec | None = None
@@ -173,6 +158,7 @@ class WorkloadArgs:
     ingress_cidrs: list[pulumi.Input[str]] = field(default_factory=list)
     allowed_ingress_namespaces: list[str] = field(default_factory=list)
     egress_cidrs: list[pulumi.Input[str]] = field(default_factory=list)
+    egress_services: list[ServicePeer] = field(default_factory=list)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -208,74 +194,12 @@ def _validate(args: WorkloadArgs) -> None:
         if isinstance(arn, str) and not arn.startswith("arn:aws:secretsmanager:"):
             raise ValueError(f"secret_arns[{key!r}] must be a Secrets Manager ARN, never a secret value")
     scaler = args.queue_scaler
-    if scaler and (scaler.messages_per_pod < 1 or scaler.activation_messages < 0 or scaler.polling_seconds < 1):
-        raise ValueError("queue_scaler needs messages_per_pod >= 1, activation_messages >= 0, polling_seconds >= 1")
-    if scaler and (scaler.cooldown_seconds < 0 or not scaler.region):
-        raise ValueError("queue_scaler needs cooldown_seconds >= 0 and a region")
+    if scaler and (scaler.messages_per_pod < 1 or scaler.activation_messages < 0 or not scaler.region):
+        raise ValueError("queue_scaler needs messages_per_pod >= 1, activation_messages >= 0 and a region")
+    if args.ingress:
+        drain_timings(args.ingress.deregistration_delay_seconds, args.drain_seconds)
     if len(f"{args.cluster_name}-{args.namespace}-{args.app}") > 64:
         raise ValueError("cluster_name-namespace-app is the IAM role name and must fit 64 characters")
-
-
-#: Lets KEDA adopt the HPA of the same name when a worker moves to queue scaling (KEDA >= 2.15).
-HPA_TRANSFER_ANNOTATION = {"scaledobject.keda.sh/transfer-hpa-ownership": "true"}
-
-
-def scaled_object_spec(deployment: pulumi.Input[str], args: WorkloadArgs) -> dict:
-    """KEDA ScaledObject spec (camelCase: custom resources are passed through verbatim).
-
-    Scales ``deployment`` on the queue depth of ``args.queue_scaler`` with CPU and memory
-    utilization as further triggers (the HPA KEDA creates takes the highest proposal, so CPU stays
-    the floor), between ``min_replicas`` and ``max_replicas``, with the same slow scale-down as the
-    plain HPA. KEDA trigger metadata values are strings.
-    """
-    scaler = args.queue_scaler
-    if scaler is None:
-        raise ValueError("scaled_object_spec needs args.queue_scaler")
-    sqs = {
-        "type": "aws-sqs-queue",
-        "metadata": {
-            "queueURL": scaler.queue_url,
-            "queueLength": str(scaler.messages_per_pod),
-            "activationQueueLength": str(scaler.activation_messages),
-            "awsRegion": scaler.region,
-            # KEDA's own Pod Identity role reads the depth; the app's role is never lent to KEDA.
-            "identityOwner": "operator",
-        },
-    }
-    return {
-        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment},
-        "pollingInterval": scaler.polling_seconds,
-        "cooldownPeriod": scaler.cooldown_seconds,
-        "minReplicaCount": args.min_replicas,
-        "maxReplicaCount": args.max_replicas,
-        "advanced": {
-            "horizontalPodAutoscalerConfig": {
-                # The HPA KEDA manages keeps the plain HPA's name, so moving a worker from CPU scaling to
-                # queue scaling hands over the existing HPA (see HPA_TRANSFER_ANNOTATION) instead of
-                # running two autoscalers, which KEDA's admission webhook would reject.
-                "name": args.app,
-                "behavior": {
-                    "scaleDown": {
-                        "stabilizationWindowSeconds": args.scale_down_stabilization_seconds,
-                        "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}],
-                    }
-                },
-            }
-        },
-        "triggers": [
-            sqs,
-            {"type": "cpu", "metricType": "Utilization", "metadata": {"value": str(args.cpu_target_percent)}},
-            {"type": "memory", "metricType": "Utilization", "metadata": {"value": str(args.memory_target_percent)}},
-        ],
-    }
-
-
-def _utilization(resource: str, percent: int) -> dict:
-    """An HPA metric: average utilization of ``resource`` (cpu or memory) against its request."""
-    return {
-        "type": "Resource",
-        "resource": {"name": resource, "target": {"type": "Utilization", "average_utilization": percent}},
-    }
 
 
 def _alb_hostname(status) -> str:
@@ -303,7 +227,11 @@ class Workload(pulumi.ComponentResource):
             f"{name}-namespace",
             metadata={
                 "name": args.namespace,
-                "labels": {f"pod-security.kubernetes.io/{m}": "restricted" for m in ("enforce", "audit", "warn")},
+                "labels": {
+                    **{f"pod-security.kubernetes.io/{m}": "restricted" for m in ("enforce", "audit", "warn")},
+                    # Target type ip: a pod is ready only once its ALB target is healthy.
+                    **(READINESS_GATE_LABEL if args.ingress else {}),
+                },
             },
             opts=self._k8s(depends_on=args.depends_on),
         )
@@ -392,6 +320,12 @@ class Workload(pulumi.ComponentResource):
             "volume_mounts": [{"name": "tmp", "mount_path": "/tmp"}],
             **self._probes(),
         }
+        grace: dict = {}
+        if args.ingress:
+            # Keep serving while the ALB stops routing to this pod, then drain (no shell needed).
+            sleep, grace_seconds = drain_timings(args.ingress.deregistration_delay_seconds, args.drain_seconds)
+            container["lifecycle"] = {"pre_stop": {"sleep": {"seconds": sleep}}}
+            grace = {"termination_grace_period_seconds": grace_seconds}
         spread = [
             {
                 "max_skew": 1,
@@ -417,6 +351,7 @@ class Workload(pulumi.ComponentResource):
             "containers": [container],
             "volumes": [{"name": "tmp", "empty_dir": {"size_limit": "512Mi"}}],
             "topology_spread_constraints": spread,
+            **grace,
         }
         return k8s.apps.v1.Deployment(
             f"{self._name}-deployment",
@@ -456,37 +391,32 @@ class Workload(pulumi.ComponentResource):
         args = self._args
         target = self._deployment.metadata.name
         if args.queue_scaler is not None:
+            auth = k8s.apiextensions.CustomResource(
+                f"{self._name}-keda-auth",
+                api_version="keda.sh/v1alpha1",
+                kind="TriggerAuthentication",
+                metadata=self._meta(trigger_authentication_name(args.app)),
+                spec={"podIdentity": {"provider": "aws"}},
+                # The CRD comes with the KEDA chart, which the caller lists in depends_on.
+                opts=self._k8s(depends_on=args.depends_on),
+            )
             k8s.apiextensions.CustomResource(
                 f"{self._name}-scaledobject",
                 api_version="keda.sh/v1alpha1",
                 kind="ScaledObject",
-                metadata={**self._meta(args.app), "annotations": HPA_TRANSFER_ANNOTATION},
+                metadata=self._meta(args.app),
                 spec=scaled_object_spec(target, args),
-                # The CRD comes with the KEDA chart, which the caller lists in depends_on.
-                opts=self._k8s(depends_on=args.depends_on),
+                opts=self._k8s(depends_on=[*args.depends_on, auth]),
             )
         else:
             k8s.autoscaling.v2.HorizontalPodAutoscaler(
                 f"{self._name}-hpa",
-                metadata=self._meta(args.app),
-                spec={
-                    "scale_target_ref": {"api_version": "apps/v1", "kind": "Deployment", "name": target},
-                    "min_replicas": args.min_replicas,
-                    "max_replicas": args.max_replicas,
-                    "metrics": [
-                        _utilization("cpu", args.cpu_target_percent),
-                        _utilization("memory", args.memory_target_percent),
-                    ],
-                    "behavior": {
-                        "scale_down": {
-                            "stabilization_window_seconds": args.scale_down_stabilization_seconds,
-                            "policies": [{"type": "Percent", "value": 50, "period_seconds": 60}],
-                        }
-                    },
-                },
-                # Kept in the cluster when it leaves the program: a worker that moves to queue scaling
-                # has KEDA adopt this very HPA, so deleting it would pull the autoscaler from under it.
-                opts=self._k8s(retain_on_delete=True),
+                # Named apart from KEDA's HPA: a move to or from queue scaling never re-creates a
+                # name the other autoscaler holds, and this HPA is not adopted (so not deleted with
+                # a ScaledObject). The annotation lets a ScaledObject be created while it exists.
+                metadata=self._meta(hpa_names(args.app)[0], annotations=KEDA_VALIDATION_OPT_OUT),
+                spec=hpa_spec(target, args),
+                opts=self._k8s(),
             )
         k8s.policy.v1.PodDisruptionBudget(
             f"{self._name}-pdb",
@@ -505,39 +435,9 @@ class Workload(pulumi.ComponentResource):
         args = self._args
         self._policy("deny-all", {"pod_selector": {}, "policy_types": ["Ingress", "Egress"]})
         if args.port is not None:
-            sources = [{"ip_block": {"cidr": cidr}} for cidr in args.ingress_cidrs]
-            if args.allowed_ingress_namespaces:
-                sources.append(
-                    {
-                        "namespace_selector": {
-                            "match_expressions": [
-                                {
-                                    "key": "kubernetes.io/metadata.name",
-                                    "operator": "In",
-                                    "values": args.allowed_ingress_namespaces,
-                                }
-                            ]
-                        }
-                    }
-                )
-            rule = {"from": sources, "ports": [{"protocol": "TCP", "port": args.port}]}
+            rule = ingress_rule(args.port, args.ingress_cidrs, args.allowed_ingress_namespaces)
             self._policy("allow-ingress", {"policy_types": ["Ingress"], "ingress": [rule]})
-        dns = {
-            "to": [
-                {
-                    "namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "kube-system"}},
-                    "pod_selector": {"match_labels": {"k8s-app": "kube-dns"}},
-                }
-            ],
-            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-        }
-        rules = [dns, {"to": [{"ip_block": {"cidr": POD_IDENTITY_AGENT}}], "ports": [{"protocol": "TCP", "port": 80}]}]
-        if args.egress_cidrs:
-            rules.append({"to": [{"ip_block": {"cidr": cidr}} for cidr in args.egress_cidrs]})
-        # HTTPS anywhere: AWS APIs (STS, Secrets Manager, SQS, S3...) have public endpoints and the
-        # VPC has no interface endpoints for all of them; IP ranges of AWS services are too broad
-        # and volatile to list. Plain HTTP and every other port stay closed.
-        rules.append({"to": [{"ip_block": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443}]})
+        rules = egress_rules(args.egress_cidrs, args.egress_services)
         self._policy("allow-egress", {"policy_types": ["Egress"], "egress": rules})
 
     def _policy(self, suffix: str, spec: dict) -> None:
@@ -551,27 +451,7 @@ class Workload(pulumi.ComponentResource):
         args, spec = self._args, self._args.ingress
         if spec is None:
             return ""
-        attributes = ["routing.http.drop_invalid_header_fields.enabled=true"]
-        if spec.alb_log_bucket:
-            attributes += [
-                "access_logs.s3.enabled=true",
-                f"access_logs.s3.bucket={spec.alb_log_bucket}",
-                f"access_logs.s3.prefix={args.namespace}/{args.app}",
-            ]
-        prefix = "alb.ingress.kubernetes.io"
-        annotations: dict[str, pulumi.Input[str]] = {
-            f"{prefix}/scheme": spec.scheme,
-            f"{prefix}/target-type": "ip",
-            f"{prefix}/listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}]),
-            f"{prefix}/ssl-redirect": "443",
-            f"{prefix}/certificate-arn": spec.certificate_arn,
-            f"{prefix}/ssl-policy": TLS_POLICY,
-            f"{prefix}/healthcheck-path": spec.health_path or args.health_path,
-            f"{prefix}/load-balancer-attributes": ",".join(attributes),
-            f"{prefix}/tags": ",".join(f"{k}={v}" for k, v in merge_tags(args.app, args.tags).items()),
-        }
-        if spec.web_acl_arn is not None:
-            annotations[f"{prefix}/wafv2-acl-arn"] = spec.web_acl_arn
+        annotations = alb_annotations(spec, args.namespace, args.app, args.health_path, args.tags)
         backend = {"service": {"name": self.service_name, "port": {"name": "http"}}}
         ingress = k8s.networking.v1.Ingress(
             f"{self._name}-ingress",

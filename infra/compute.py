@@ -249,6 +249,8 @@ def create_compute(
         secret_arns=services.secret_arns,
         # The cell's own VPC, plus the primary's (over the peering) where the writer is remote.
         egress_cidrs=sorted({services.vpc_cidr, services.writer_cidr}),
+        # The collector's Service (phase 4): its ClusterIP is outside every CIDR above.
+        egress_services=list(observability.otel_peers),
         tags=tags,
     )
     api = Workload(

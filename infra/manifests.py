@@ -180,9 +180,31 @@ def _scaled_object_problems(obj: dict) -> list[str]:
     return problems
 
 
+#: Pod identity providers KEDA 2.20 accepts (https://keda.sh/docs/2.20/concepts/authentication/).
+_KEDA_POD_IDENTITY_PROVIDERS = {"none", "azure-workload", "gcp", "aws", "aws-eks"}
+
+
+def _trigger_authentication_problems(obj: dict) -> list[str]:
+    """Structural rules for ``keda.sh/v1alpha1`` TriggerAuthentications (the parts we use)."""
+    spec = obj.get("spec") or {}
+    problems = []
+    identity = spec.get("podIdentity")
+    if identity is not None:
+        provider = identity.get("provider")
+        if provider not in _KEDA_POD_IDENTITY_PROVIDERS:
+            allowed = sorted(_KEDA_POD_IDENTITY_PROVIDERS)
+            problems.append(f"spec.podIdentity.provider {provider!r} is not one of {allowed}")
+        if identity.get("roleArn") and identity.get("identityOwner"):
+            problems.append("spec.podIdentity.roleArn and identityOwner are mutually exclusive")
+    if not spec:
+        problems.append("spec is empty: nothing to authenticate with")
+    return problems
+
+
 #: Our own rules for the custom resources we create, by (apiVersion, kind).
 CUSTOM_RESOURCE_RULES: dict[tuple[str, str], Callable[[dict], list[str]]] = {
     ("keda.sh/v1alpha1", "ScaledObject"): _scaled_object_problems,
+    ("keda.sh/v1alpha1", "TriggerAuthentication"): _trigger_authentication_problems,
 }
 
 

@@ -155,7 +155,7 @@ def test_secrets_are_redacted_and_numbers_are_integers(objects):
 
 def test_all_manifests_validate_strictly_for_kubernetes_1_35(objects):
     assert validate_manifests(objects, "1.35") == []
-    assert custom_resource_kinds(objects) == ["keda.sh/v1alpha1 ScaledObject"]
+    assert custom_resource_kinds(objects) == ["keda.sh/v1alpha1 ScaledObject", "keda.sh/v1alpha1 TriggerAuthentication"]
 
 
 def test_our_workloads_meet_the_workload_rules(objects):
@@ -266,12 +266,15 @@ def test_schema_violations_and_unknown_custom_resources_are_reported(objects):
     _find(bad, "Namespace", "api")["metadata"]["labelz"] = {}
     _find(bad, "ScaledObject", "worker")["spec"]["triggers"][0]["metadata"]["queueLength"] = 20
     bad.append({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "api"}})
+    _find(bad, "TriggerAuthentication", "worker-keda-aws")["spec"]["podIdentity"]["provider"] = "aws-kiam"
     problems = validate_manifests(bad, "1.35")
     assert any(p.startswith("Deployment api/api: spec.template.spec.containers.0.imagePullPolicy") for p in problems)
     assert any(p.startswith("Namespace api: metadata") and "labelz" in p for p in problems)
     assert "ScaledObject worker/worker: spec.triggers[0].metadata values must be strings" in problems
     assert "Widget api/w: example.com/v1 has no schema and no rules of ours" in problems
-    assert len(problems) == 4
+    auth = "TriggerAuthentication worker/worker-keda-aws: spec.podIdentity.provider"
+    assert any(p.startswith(auth) for p in problems)
+    assert len(problems) == 5
 
 
 def test_unsupported_kubernetes_versions_are_refused(objects):

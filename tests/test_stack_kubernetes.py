@@ -9,6 +9,7 @@ import yaml
 
 from infra.cli import main as cli_main
 from infra.config import ConfigError, load_config, raw_namespace
+from infra.diff import diff_plans
 from infra.harness import stack_config
 from infra.manifests import check_workload_objects, objects_by_cluster, validate_manifests
 from tests.conftest import plan_of
@@ -64,18 +65,63 @@ def test_workers_scale_on_queue_depth_with_cpu_as_the_floor_from_phase_2(stack):
         triggers = {t["type"]: t for t in scaled["spec"]["triggers"]}
         assert set(triggers) == {"aws-sqs-queue", "cpu", "memory"}
         assert triggers["aws-sqs-queue"]["metadata"]["queueURL"].endswith("-jobs")
-        assert triggers["aws-sqs-queue"]["metadata"]["identityOwner"] == "operator"
+        # KEDA's own role through the aws pod identity provider, not the deprecated identityOwner.
+        assert "identityOwner" not in triggers["aws-sqs-queue"]["metadata"]
+        (auth,) = _find(objects, "TriggerAuthentication", "worker")
+        assert auth["metadata"]["name"] == triggers["aws-sqs-queue"]["authenticationRef"]["name"]
+        assert auth["spec"] == {"podIdentity": {"provider": "aws"}}
         assert scaled["spec"]["minReplicaCount"] >= 2
 
 
-def test_keda_adopts_the_phase_1_worker_hpa_instead_of_fighting_it():
-    (hpa,) = [r for r in plan_of("phase1").of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
-              if r.name == "use1-worker-hpa"]  # fmt: skip
-    assert hpa.retain_on_delete is True  # removed from the program in phase 2, left for KEDA
+def _hpa_names(plan) -> set[tuple[str, str]]:
+    """(namespace, name) of every HPA the plan's objects make exist: plain HPAs and KEDA's."""
+    names = set()
+    for objects in objects_by_cluster(plan).values():
+        for o in objects:
+            if o["kind"] == "HorizontalPodAutoscaler":
+                names.add((o["metadata"]["namespace"], o["metadata"]["name"]))
+            elif o["kind"] == "ScaledObject":
+                config = (o["spec"].get("advanced") or {}).get("horizontalPodAutoscalerConfig") or {}
+                names.add((o["metadata"]["namespace"], config.get("name") or f"keda-hpa-{o['metadata']['name']}"))
+    return names
+
+
+def _worker_scaling_changes(before: str, after: str) -> dict[str, set[str]]:
+    changes = diff_plans(plan_of(before), plan_of(after)).changes
+    scaling = ("HorizontalPodAutoscaler", "ScaledObject", "TriggerAuthentication")
+    return {
+        action: {c.name for c in changes if c.action == action and c.type.endswith(scaling) and "-worker-" in c.name}
+        for action in ("create", "delete", "replace")
+    }
+
+
+@pytest.mark.parametrize(("before", "after"), [("phase1", "phase2"), ("phase2", "phase1")])
+def test_moving_the_worker_between_hpa_and_keda_never_recreates_a_name_in_use(before, after):
+    # pulumi-kubernetes creates objects before it deletes the ones that left the program, and a
+    # create of a name that exists fails (AlreadyExists). KEDA's HPA (owned by the ScaledObject,
+    # deleted with it) and the plain HPA therefore have distinct names: each direction creates
+    # one and deletes the other, and no HPA is retained behind the program's back.
+    # (The api's HPA is one resource in both phases: an update, not a create.)
+    worker_hpas = [{n for n in _hpa_names(plan_of(stack)) if n[0] == "worker"} for stack in (before, after)]
+    assert len(worker_hpas[0]) == len(worker_hpas[1]) == 1 and not (worker_hpas[0] & worker_hpas[1])
+    changes = _worker_scaling_changes(before, after)
+    keda = {"use1-worker-scaledobject", "use1-worker-keda-auth"}
+    plain = {"use1-worker-hpa"}
+    created, deleted = (keda, plain) if before == "phase1" else (plain, keda)
+    assert changes == {"create": created, "delete": deleted, "replace": set()}
+    by_name = {r.name: r for r in plan_of(before).resources}
+    assert not any(by_name[name].retain_on_delete for name in deleted)
+
+
+def test_the_plain_worker_hpa_lets_keda_in_and_keda_adopts_nothing():
+    (objects,) = _clusters("phase1").values()
+    (hpa,) = _find(objects, "HorizontalPodAutoscaler", "worker")
+    # KEDA's webhook skips an HPA annotated so, letting the ScaledObject be created while it exists.
+    assert hpa["metadata"]["annotations"] == {"validations.keda.sh/hpa-ownership": "false"}
     (objects,) = _clusters("phase2").values()
     (scaled,) = _find(objects, "ScaledObject", "worker")
-    assert scaled["metadata"]["annotations"] == {"scaledobject.keda.sh/transfer-hpa-ownership": "true"}
-    assert scaled["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["name"] == hpa.inputs["metadata"]["name"]
+    assert "scaledobject.keda.sh/transfer-hpa-ownership" not in (scaled["metadata"].get("annotations") or {})
+    assert scaled["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["name"] != hpa["metadata"]["name"]
 
 
 def test_phase_1_workers_scale_on_cpu():
@@ -173,7 +219,11 @@ def test_plan_writes_manifests_per_cluster(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "manifests for use1-cluster-k8s" in out
     assert (
-        out.count("custom resources (no public schema, checked by our own rules): keda.sh/v1alpha1 ScaledObject") == 3
+        out.count(
+            "custom resources (no public schema, checked by our own rules): keda.sh/v1alpha1 ScaledObject, "
+            "keda.sh/v1alpha1 TriggerAuthentication"
+        )
+        == 3
     )
     assert out.count("helm release kube-system/cluster-autoscaler: cluster-autoscaler 9.59.0") == 3
 

@@ -1,6 +1,7 @@
 """Workload on its own: restricted pods, probes, HPA/PDB, default-deny networking, Pod Identity,
 an ALB with strict TLS, and no secret value anywhere in Kubernetes."""
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -18,6 +19,8 @@ from components.workload import (
     QueueScaler,
     Workload,
     WorkloadArgs,
+    drain_timings,
+    hpa_names,
     pdb_min_available,
     validate_image,
 )
@@ -101,7 +104,7 @@ def worker():
 
 @pytest.fixture(scope="module")
 def queue_worker():
-    scaler = QueueScaler(queue_url=QUEUE_URL, region="us-west-2", messages_per_pod=10, polling_seconds=30)
+    scaler = QueueScaler(queue_url=QUEUE_URL, region="us-west-2", messages_per_pod=10)
     return run_program(_program(**WORKER, queue_scaler=scaler, max_replicas=12, min_replicas=3))
 
 
@@ -216,25 +219,78 @@ def test_queue_scaler_replaces_the_hpa_with_a_keda_scaled_object(queue_worker):
     spec = scaled.inputs["spec"]
     assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "worker"}
     assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (3, 12)
-    assert (spec["pollingInterval"], spec["cooldownPeriod"]) == (30, 300)
+    # Both only act at zero replicas, which min >= 2 never reaches: left out, not pretended.
+    assert "pollingInterval" not in spec and "cooldownPeriod" not in spec
+    hpa_config = spec["advanced"]["horizontalPodAutoscalerConfig"]
+    assert hpa_config["name"] == "worker-keda" != hpa_names("worker")[0]
+    assert hpa_config["behavior"]["scaleDown"]["policies"] == [{"type": "Percent", "value": 50, "periodSeconds": 60}]
+    assert "annotations" not in scaled.inputs["metadata"]  # no adoption of the plain HPA
     assert (
         spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 300
     )
     sqs, cpu, memory = spec["triggers"]
     assert sqs == {
         "type": "aws-sqs-queue",
+        "authenticationRef": {"name": "worker-keda-aws"},
         "metadata": {
             "queueURL": QUEUE_URL,
             "queueLength": "10",
             "activationQueueLength": "0",
             "awsRegion": "us-west-2",
-            "identityOwner": "operator",
         },
     }
     assert cpu == {"type": "cpu", "metricType": "Utilization", "metadata": {"value": "70"}}
     assert memory == {"type": "memory", "metricType": "Utilization", "metadata": {"value": "80"}}
     # The keda.sh CRD only exists once the KEDA release (passed through depends_on) is installed.
     assert queue_worker.named("addons-ready").urn in scaled.dependencies
+
+
+def test_sqs_trigger_authenticates_with_the_aws_pod_identity_provider_not_identity_owner(queue_worker):
+    auth = _one(queue_worker, "kubernetes:keda.sh/v1alpha1:TriggerAuthentication")
+    assert auth.inputs["metadata"]["name"] == "worker-keda-aws"
+    assert auth.inputs["metadata"]["namespace"] == "worker"  # a TriggerAuthentication is namespaced
+    # No roleArn, no identityOwner: workload -> KEDA's own (operator) Pod Identity role.
+    assert auth.inputs["spec"] == {"podIdentity": {"provider": "aws"}}
+    scaled = _one(queue_worker, "kubernetes:keda.sh/v1alpha1:ScaledObject")
+    assert auth.urn in scaled.dependencies
+    assert queue_worker.named("addons-ready").urn in auth.dependencies
+    assert all("identityOwner" not in t["metadata"] for t in scaled.inputs["spec"]["triggers"])
+
+
+def test_plain_hpa_is_named_apart_from_kedas_deleted_normally_and_lets_keda_in(worker):
+    hpa = _one(worker, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+    assert hpa.inputs["metadata"]["name"] == hpa_names("worker")[0] == "worker"
+    assert hpa.inputs["metadata"]["annotations"] == {"validations.keda.sh/hpa-ownership": "false"}
+    # Not retained: after a move to KEDA nothing else would ever delete it, and two HPAs freeze scaling.
+    assert hpa.retain_on_delete is False
+
+
+def test_api_behind_an_alb_gets_readiness_gates_and_drains_before_it_stops(api):
+    labels = _one(api, "kubernetes:core/v1:Namespace").inputs["metadata"]["labels"]
+    assert labels["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"
+    notes = _one(api, "kubernetes:networking.k8s.io/v1:Ingress").inputs["metadata"]["annotations"]
+    attributes = dict(a.split("=") for a in notes["alb.ingress.kubernetes.io/target-group-attributes"].split(","))
+    delay = int(attributes["deregistration_delay.timeout_seconds"])
+    assert delay == INGRESS.deregistration_delay_seconds == 30
+    pod = _pod(api)
+    (container,) = pod["containers"]
+    # The sleep action needs no shell in the image (stable since Kubernetes 1.34).
+    sleep = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+    assert delay < sleep <= delay + 10
+    assert pod["terminationGracePeriodSeconds"] >= sleep + 15  # + the app's drain_seconds
+
+
+def test_workers_without_an_alb_have_no_readiness_gate_nor_prestop(worker):
+    labels = _one(worker, "kubernetes:core/v1:Namespace").inputs["metadata"]["labels"]
+    assert "elbv2.k8s.aws/pod-readiness-gate-inject" not in labels
+    (container,) = _pod(worker)["containers"]
+    assert "lifecycle" not in container and "terminationGracePeriodSeconds" not in _pod(worker)
+
+
+@given(st.integers(min_value=0, max_value=3600), st.integers(min_value=1, max_value=600))
+def test_drain_timings_outlast_the_deregistration_delay(delay, drain):
+    sleep, grace = drain_timings(delay, drain)
+    assert delay < sleep and grace >= sleep + drain
 
 
 def test_queue_scaled_worker_keeps_its_pdb_and_the_rest(queue_worker):
@@ -394,7 +450,9 @@ def test_digests_and_version_tags_are_accepted(repository, digest):
         ({"app": "API"}, "DNS label"),
         ({"cluster_name": "c" * 60}, "64 characters"),
         ({"queue_scaler": QueueScaler(QUEUE_URL, "us-west-2", messages_per_pod=0)}, "messages_per_pod"),
-        ({"queue_scaler": QueueScaler(QUEUE_URL, "us-west-2", polling_seconds=0)}, "polling_seconds"),
+        ({"queue_scaler": QueueScaler(QUEUE_URL, "us-west-2", activation_messages=-1)}, "activation_messages"),
+        ({"ingress": dataclasses.replace(INGRESS, deregistration_delay_seconds=4000)}, "deregistration delay"),
+        ({"drain_seconds": 0}, "drain_seconds"),
         ({"queue_scaler": QueueScaler(QUEUE_URL, "")}, "region"),
     ],
 )
