@@ -12,7 +12,7 @@ from infra.config import ConfigError, load_config, raw_namespace
 from infra.diff import diff_plans
 from infra.harness import stack_config
 from infra.manifests import check_workload_objects, objects_by_cluster, validate_manifests
-from tests.conftest import plan_of
+from tests.conftest import PHASES, plan_of
 from tests.test_config import _flat
 
 HELM = "kubernetes:helm.sh/v3:Release"
@@ -240,3 +240,31 @@ def test_apps_in_active_regions_may_reach_the_primary_vpc_and_only_it():
         own = {"use1": "10.10.0.0/16", "usw2": "10.20.0.0/16", "euw1": "10.30.0.0/16"}[cluster.split("-")[0]]
         assert {own, "10.10.0.0/16"} <= cidrs
         assert not ({"10.20.0.0/16", "10.30.0.0/16"} - {own}) & cidrs
+
+
+def _k8s_identity(resource) -> tuple[str, str, str] | None:
+    """(kind, namespace, name) a Kubernetes object occupies in its cluster; None for auto-named ones."""
+    if not resource.type.startswith("kubernetes:"):
+        return None
+    metadata = resource.inputs.get("metadata") or {}
+    if "name" not in metadata:
+        return None
+    cell = resource.name.split("-", 1)[0]
+    return (cell, resource.type, metadata.get("namespace", ""), metadata["name"])
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [(a, b) for a, b in zip(PHASES, PHASES[1:], strict=False)]
+    + [(b, a) for a, b in zip(PHASES, PHASES[1:], strict=False)],
+)
+def test_no_move_between_phases_creates_a_kubernetes_name_the_other_phase_still_holds(before, after):
+    """pulumi-kubernetes creates before it deletes and refuses an existing name (AlreadyExists):
+    in either direction, no object may be created under a name that the move deletes."""
+    old, new = plan_of(before), plan_of(after)
+    changes = diff_plans(old, new).changes
+    old_by_urn, new_by_urn = old.by_urn(), new.by_urn()
+    deleted = {_k8s_identity(old_by_urn[c.old_urn or c.urn]) for c in changes if c.action == "delete"} - {None}
+    created = {_k8s_identity(new_by_urn[c.urn]) for c in changes if c.action == "create"} - {None}
+    assert created or deleted  # every move adds or removes Kubernetes objects
+    assert not created & deleted
