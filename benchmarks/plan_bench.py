@@ -3,8 +3,9 @@
 Run: ``python benchmarks/plan_bench.py [--repeat N]`` (or ``make bench``). Each phase's real stack
 program runs under the mocks N times; the first run of the process also pays for imports, so it is
 reported apart. ``fresh process`` is what a user waits for: ``python -m infra.cli plan STACK``
-started anew N times (interpreter, imports, config, program, output), median wall time. ``program share`` is the time spent in our own code (config, components, naming)
-as measured by cProfile, against the SDK's per-resource work (serialisation, RPC stand-in).
+started anew N times (interpreter, imports, config, program, output), median wall time.
+``program share`` is the time spent in our own code (config, components, naming) as measured by
+cProfile, against the SDK's per-resource work (serialisation, RPC stand-in).
 """
 
 from __future__ import annotations
