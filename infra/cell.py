@@ -31,6 +31,7 @@ from components.postgres import Postgres, PostgresArgs
 from components.postgres_replicas import PostgresReplicas, PostgresReplicasArgs, replica_identifier
 from components.queues import Queues, QueuesArgs, QueueSpec
 from components.redis import Redis, RedisArgs
+from components.search import SearchDomain, SearchDomainArgs
 from infra.alerts import alarm_thresholds
 from infra.compute import API_NAMESPACE, CellServices, create_compute
 from infra.config import RegionConfig, StackConfig
@@ -143,6 +144,12 @@ class RegionalCell(pulumi.ComponentResource):
             opts=child,
         )
         self.cache = self._create_cache(name, config, cell, clients, tags) if self.serving else None
+        # Search lives with the primary (its index is rebuilt from the database); the alarms need
+        # the monitoring topic, which is created last, so it arrives as a deferred output.
+        self.search, resolve_search_topic = None, None
+        if primary is None and config.search.enabled:
+            search_topic, resolve_search_topic = deferred_output()
+            self.search = self._create_search(name, config, cell, account_id, clients, search_topic, tags)
         writer = source
         self.queues, self.cluster, self.workloads = None, None, []
         if self.serving:
@@ -160,6 +167,8 @@ class RegionalCell(pulumi.ComponentResource):
             resolve_producers(pulumi.Output.all(api.role_arn, worker.role_arn))
             resolve_consumers(pulumi.Output.all(worker.role_arn))
         self.monitoring = self._create_monitoring(name, config, cell, base, account_id, tags)
+        if resolve_search_topic is not None:
+            resolve_search_topic(self.monitoring.topic_arn)
         self.endpoints = self._endpoints(writer)
         self.register_outputs({"endpoints": self.endpoints, "region": self.region})
 
@@ -185,6 +194,9 @@ class RegionalCell(pulumi.ComponentResource):
         }
         for queue, url in sorted(self.queues.queue_urls.items()):
             app_config[f"QUEUE_URL_{queue.upper().replace('-', '_')}"] = url
+        if self.search is not None:
+            # Host name of the VPC endpoint: https://<it>, requests SigV4-signed for service "es".
+            app_config["SEARCH_ENDPOINT"] = self.search.endpoint
         return CellServices(
             vpc_cidr=cell.cidr,
             private_subnet_ids=list(self.network.private_subnet_ids),
@@ -203,6 +215,7 @@ class RegionalCell(pulumi.ComponentResource):
             queue_urls=dict(self.queues.queue_urls),
             bucket_arn=edge.assets.bucket_arn,
             bucket_key_arn=edge.assets_key.arn,
+            search_domain_arn=self.search.arn if self.search is not None else None,
         )
 
     def _create_primary(
@@ -243,6 +256,43 @@ class RegionalCell(pulumi.ComponentResource):
                 proxy_idle_client_timeout_seconds=db.proxy.idle_client_timeout_seconds,
                 max_connections=writer_connections(config),
                 log_retention_days=config.monitoring.log_retention_days,
+                tags=tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _create_search(
+        self,
+        name: str,
+        config: StackConfig,
+        cell: RegionConfig,
+        account_id: pulumi.Input[str],
+        clients: list[str],
+        topic_arn: pulumi.Input[str],
+        tags: dict[str, str],
+    ) -> SearchDomain:
+        search = config.search
+        return SearchDomain(
+            f"{name}-search",
+            SearchDomainArgs(
+                # platform:name is at most 20 characters: 27, within OpenSearch's 28.
+                domain_name=f"{config.name}-search",
+                region=cell.region,
+                account_id=account_id,
+                vpc_id=self.network.vpc_id,
+                subnet_ids=list(self.network.private_subnet_ids),
+                client_cidr_blocks=clients,
+                kms_key_arn=self.key.arn,
+                master_user_arn=search.master_user_role_arn or config.cluster.admin_role_arns[0],
+                engine_version=search.engine_version,
+                instance_type=search.instance_type,
+                instance_count=search.instance_count,
+                master_instance_type=search.master_instance_type,
+                volume_size_gb=search.volume_size_gb,
+                iops=search.iops,
+                throughput_mibps=search.throughput_mibps,
+                log_retention_days=config.monitoring.log_retention_days,
+                alarm_topic_arn=topic_arn,
                 tags=tags,
             ),
             opts=pulumi.ResourceOptions(parent=self),
@@ -376,6 +426,8 @@ class RegionalCell(pulumi.ComponentResource):
             endpoints["cacheAuthSecretArn"] = self.cache.auth_secret_arn
         if self.queues is not None:
             endpoints["queueUrls"] = self.queues.queue_urls
+        if self.search is not None:
+            endpoints["searchEndpoint"] = self.search.endpoint
         return endpoints
 
 

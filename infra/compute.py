@@ -39,6 +39,8 @@ class AppGrants:
     send_queue_arns: Sequence[str] = ()
     receive_queue_arns: Sequence[str] = ()
     db_user_arns: Sequence[str] = ()
+    #: The OpenSearch domain's ARN; None where the cell has no domain.
+    search_domain_arn: str | None = None
 
 
 def _allow(sid: str, actions: list[str], resources: Sequence[str], condition: dict | None = None) -> dict:
@@ -75,6 +77,10 @@ def app_policy(grants: AppGrants) -> str:
         statements.append(_allow("ReceiveJobs", receive, grants.receive_queue_arns))
     if grants.db_user_arns:
         statements.append(_allow("DatabaseLogin", ["rds-db:connect"], grants.db_user_arns))
+    if grants.search_domain_arn:
+        # HTTP requests to the domain's indices and APIs; the security plugin's role mapping of the
+        # app's role decides which (fine-grained access control).
+        statements.append(_allow("Search", ["es:ESHttp*"], [f"{grants.search_domain_arn}/*"]))
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
@@ -108,6 +114,8 @@ class CellServices:
     replica_resource_ids: list[pulumi.Input[str]]
     #: The primary database (its cell runs the bootstrap Job); None in other cells.
     bootstrap: Postgres | None = None
+    #: The OpenSearch domain's ARN (primary cell, phase 3+); None elsewhere.
+    search_domain_arn: pulumi.Input[str] | None = None
 
 
 def _sizing(app: AppConfig) -> dict[str, object]:
@@ -213,6 +221,7 @@ def create_compute(
         secrets=pulumi.Output.all(*services.secret_arns.values()),
         queues=pulumi.Output.all(*queue_arns),
         jobs=pulumi.Output.from_input(services.queue_arns[apps.worker.queue]),
+        search=pulumi.Output.from_input(services.search_domain_arn or ""),
     )
 
     def grants(v: dict, receive: bool) -> AppGrants:
@@ -233,6 +242,7 @@ def create_compute(
                     for replica in v["readers"]
                 ),
             ],
+            search_domain_arn=v["search"] or None,
         )
 
     bootstrap = _create_bootstrap(name, base, config, cell, account_id, services, cluster, tags, opts)

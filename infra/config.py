@@ -394,6 +394,59 @@ def kubernetes_version_in_support(version: str, today: datetime.date) -> str:
     return version
 
 
+#: OpenSearch Service engine versions we accept, as of 2026-12-01: 2.19, the last 2.x minor (the
+#: OpenSearch project's 2.x line is in maintenance), and 2.17 before it
+#: (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/release-notes.html).
+#: A version change is an in-place upgrade only where GetCompatibleVersions lists it (infra/forcenew.py
+#: guards every change), so phases keep one version.
+SEARCH_ENGINE_VERSIONS = ("OpenSearch_2.17", "OpenSearch_2.19")
+#: Graviton instance types we size OpenSearch with, data and dedicated master nodes alike, as of
+#: 2026-12-01 (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/supported-instance-types.html;
+#: not every Region offers every type: check https://aws.amazon.com/opensearch-service/pricing/).
+SEARCH_INSTANCE_TYPES = frozenset(
+    f"{family}.{size}.search"
+    for family in ("m6g", "r6g", "m7g", "r7g")
+    for size in ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge")
+)
+
+
+class SearchConfig(_Model):
+    """OpenSearch Service in the primary cell (SPEC §3: phase 3+, ``components/search.py``).
+
+    Defaults: off (``enabled``, required from phase 3); ``engineVersion`` ``OpenSearch_2.19``;
+    ``instanceType`` ``r7g.large.search`` x ``instanceCount`` 3 (a multiple of 3: one per zone);
+    three ``masterInstanceType`` ``m7g.large.search`` dedicated masters; ``volumeSizeGb`` 100 GiB gp3
+    per data node with ``iops`` 3000 and ``throughputMibps`` 125 (gp3: at most 500 IOPS per GiB and
+    IOPS / 4 MiB/s); ``masterUserRoleArn``: the IAM role that is the security plugin's master user,
+    default the first of ``platform:cluster.adminRoleArns``. Size, type and count change in place
+    (blue/green); ``engineVersion`` must stay the same across phases.
+    """
+
+    enabled: bool = False
+    engine_version: str = "OpenSearch_2.19"
+    instance_type: str = "r7g.large.search"
+    instance_count: Annotated[int, Field(ge=3, le=78, multiple_of=3)] = 3
+    master_instance_type: str = "m7g.large.search"
+    volume_size_gb: Annotated[int, Field(ge=10, le=3072)] = 100
+    iops: Annotated[int, Field(ge=3000, le=16000)] = 3000
+    throughput_mibps: Annotated[int, Field(ge=125, le=1000)] = 125
+    master_user_role_arn: Annotated[str, Field(pattern=_ROLE_ARN)] | None = None
+
+    @field_validator("engine_version")
+    @classmethod
+    def _known_version(cls, value: str) -> str:
+        if value not in SEARCH_ENGINE_VERSIONS:
+            raise ValueError(f"not an OpenSearch version we accept: {', '.join(SEARCH_ENGINE_VERSIONS)}")
+        return value
+
+    @field_validator("instance_type", "master_instance_type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in SEARCH_INSTANCE_TYPES:
+            raise ValueError(f"not a Graviton OpenSearch type we size: {', '.join(sorted(SEARCH_INSTANCE_TYPES))}")
+        return value
+
+
 class AppConfig(_Model):
     """One autoscaled Deployment. ``image`` must be pinned (a tag other than ``latest``, or a
     digest). Defaults: 2 to 4 pods requesting 250m CPU and 512 MiB, memory limited to 1 GiB."""
@@ -482,6 +535,7 @@ class StackConfig(_Model):
     assets: AssetsConfig = AssetsConfig()
     queues: list[QueueConfig] = [QueueConfig(name="jobs")]
     monitoring: MonitoringConfig = MonitoringConfig()
+    search: SearchConfig = SearchConfig()
     cluster: ClusterConfig
     apps: AppsConfig
 

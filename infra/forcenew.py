@@ -95,6 +95,9 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws:sns/topicSubscription:TopicSubscription": _keys("endpoint protocol topic"),
     "aws:kinesis/stream:Stream": _keys("name"),
     "aws:msk/cluster:Cluster": _keys("clusterName"),
+    # internal/service/opensearch/domain.go (v6): ForceNew on domain_name, vpc_options (the block;
+    # its subnet/security-group changes update in place, guarded as a whole) and encrypt_at_rest.kms_key_id;
+    # the rest is CustomizeDiff, in FORCE_NEW_IF. Cluster, EBS, logs, Auto-Tune, off-peak: in place.
     "aws:opensearch/domain:Domain": _keys("domainName vpcOptions"),
     # Keys and secrets. kmsKeyId of a secret re-encrypts in place. `type` is new and unchecked.
     "aws:kms/key:Key": _keys("customKeyStoreId customerMasterKeySpec keyUsage multiRegion xksKeyId"),

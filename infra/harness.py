@@ -66,6 +66,11 @@ _COMPUTED_OUTPUTS: dict[str, Callable[[str, str], dict[str, Any]]] = {
     "random:index/randomBytes:RandomBytes": lambda n, r: {
         "base64": base64.b64encode(hashlib.sha256(n.encode()).digest()[:16]).decode()
     },
+    # A VPC domain's endpoint (the provider reads it from DescribeDomain's Endpoints["vpc"]).
+    "aws:opensearch/domain:Domain": lambda n, r: {
+        "arn": f"arn:aws:es:{r}:{MOCK_ACCOUNT_ID}:domain/{n}",
+        "endpoint": f"vpc-{n}-{_digest(n)}.{r}.es.amazonaws.com",
+    },
     # The one output AWS's rotation template declares.
     "aws:serverlessrepository/cloudFormationStack:CloudFormationStack": lambda n, r: {
         "outputs": {"RotationLambdaARN": f"arn:aws:lambda:{r}:{MOCK_ACCOUNT_ID}:function:{n}"}

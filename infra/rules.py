@@ -57,6 +57,7 @@ def check_rules(config: StackConfig) -> None:
     _check_apps(config)
     _check_capacity(config)
     _check_phase(config)
+    _check_search(config)
 
 
 def _check_regions(config: StackConfig) -> None:
@@ -365,4 +366,22 @@ def _check_capacity(config: StackConfig) -> None:
             f"{nodes.max_per_az * 3} x {instance_type} give {capacity.cpu_millicores}m CPU / {capacity.memory_mib} MiB "
             f"for pods, but api and worker at maxReplicas plus the platform's pods request {need_cpu}m / "
             f"{need_memory} MiB: raise maxPerAz, pick a larger instance type or lower the maxima",
+        )
+
+
+def _check_search(config: StackConfig) -> None:
+    """SPEC §3: OpenSearch from phase 3; gp3 IOPS and throughput within what EBS provisions."""
+    search = config.search
+    if config.phase >= 3 and not search.enabled:
+        raise ConfigError("platform:search.enabled", search.enabled, f"phase {config.phase} runs OpenSearch: true")
+    # gp3: at most 500 IOPS per GiB and 0.25 MiB/s per IOPS (EBS User Guide, gp3 volumes).
+    if search.iops > 500 * search.volume_size_gb:
+        raise ConfigError(
+            "platform:search.iops", search.iops, f"gp3 allows 500 IOPS per GiB: at most {500 * search.volume_size_gb}"
+        )
+    if search.throughput_mibps > search.iops // 4:
+        raise ConfigError(
+            "platform:search.throughputMibps",
+            search.throughput_mibps,
+            f"gp3 allows 0.25 MiB/s per IOPS: at most {search.iops // 4} with iops {search.iops}",
         )

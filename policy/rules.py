@@ -195,6 +195,33 @@ def _flow_log(props: Mapping[str, Any], protect: bool) -> str | None:
     return None if props.get("trafficType") == "ALL" else "flow logs must capture ALL traffic (accepted and rejected)"
 
 
+#: TLS policies of an OpenSearch endpoint that refuse TLS 1.0/1.1 (API DomainEndpointOptions).
+_OPENSEARCH_TLS_1_2 = ("Policy-Min-TLS-1-2-2019-07", "Policy-Min-TLS-1-2-PFS-2023-10")
+
+
+def _opensearch(props: Mapping[str, Any], protect: bool) -> str | None:
+    """FSBP Opensearch.1-5/8/10-style checks; FGAC needs both encryptions and HTTPS (fgac.html)."""
+    problems = []
+    at_rest = props.get("encryptAtRest") or {}
+    if not at_rest.get("enabled") or not at_rest.get("kmsKeyId"):
+        problems.append("must be encrypted at rest with a customer-managed key")
+    if not (props.get("nodeToNodeEncryption") or {}).get("enabled"):
+        problems.append("node-to-node encryption must be on")
+    endpoint = props.get("domainEndpointOptions") or {}
+    if endpoint.get("enforceHttps") is False or endpoint.get("tlsSecurityPolicy") not in _OPENSEARCH_TLS_1_2:
+        problems.append("must enforce HTTPS with a TLS 1.2+ policy")
+    if not (props.get("vpcOptions") or {}).get("subnetIds"):
+        problems.append("must live in a VPC")
+    security = props.get("advancedSecurityOptions") or {}
+    if not security.get("enabled"):
+        problems.append("fine-grained access control must be on")
+    published = {o.get("logType") for o in props.get("logPublishingOptions") or [] if o.get("enabled", True)}
+    missing = sorted({"AUDIT_LOGS", "ES_APPLICATION_LOGS"} - published)
+    if missing:
+        problems.append(f"logs must be published to CloudWatch: {', '.join(missing)} missing")
+    return "; ".join(problems) or None
+
+
 def _protected(props: Mapping[str, Any], protect: bool) -> str | None:
     return None if protect else "stateful resource must be protected (protect=True)"
 
@@ -268,6 +295,12 @@ RULES: tuple[Rule, ...] = (
         "Launch templates require IMDSv2.",
         frozenset({"aws:ec2/launchTemplate:LaunchTemplate"}),
         _launch_template,
+    ),
+    Rule(
+        "opensearch-secure",
+        "OpenSearch domains are encrypted, HTTPS-only (TLS 1.2+), in a VPC, access-controlled and logged.",
+        frozenset({"aws:opensearch/domain:Domain"}),
+        _opensearch,
     ),
     Rule(
         "eks-secure",

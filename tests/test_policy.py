@@ -111,6 +111,26 @@ def test_each_rule_catches_its_violation(type_token, predicate, edit, policy):
     assert any(v.startswith(f"{policy}: ") for v in _evaluate(resource, props)), policy
 
 
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"encryptAtRest": {"enabled": True}},
+        {"nodeToNodeEncryption": {"enabled": False}},
+        {"domainEndpointOptions": {"enforceHttps": False, "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10"}},
+        {"domainEndpointOptions": {"enforceHttps": True, "tlsSecurityPolicy": "Policy-Min-TLS-1-0-2019-07"}},
+        {"vpcOptions": None},
+        {"advancedSecurityOptions": {"enabled": False}},
+        {"logPublishingOptions": []},
+    ],
+)
+def test_the_opensearch_rule_catches_each_violation(edit):
+    domain = _first("phase3", "aws:opensearch/domain:Domain")
+    assert _evaluate(domain) == []
+    props = copy.deepcopy(domain.inputs)
+    props.update(edit)
+    assert any(v.startswith("opensearch-secure: ") for v in _evaluate(domain, props))
+
+
 def test_https_is_required_on_the_cdn():
     resource = _first("phase2", "aws:cloudfront/distribution:Distribution")
     assert _evaluate(resource) == []
