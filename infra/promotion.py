@@ -34,7 +34,7 @@ from infra.diff import PromotionDiff, stackless_urn
 from infra.harness import PROJECT
 from infra.move_state import Marker, checksum, locate, managed, providers, resources, write_backup
 from infra.plan_gate import GateResult, gate, planned_changes
-from infra.pulumi_cli import GUARD, Interrupted
+from infra.pulumi_cli import GUARD, Interrupted, NotLoggedInError
 from infra.rollback import DemotePlan, demote_deletes
 
 
@@ -57,7 +57,7 @@ class PromotionError(RuntimeError):
 
 
 class SettledError(PromotionError):
-    """The run stopped after moving the state back and verifying it: the message says where it is."""
+    """The run stopped with the state re-read and verified: the message already says where it is."""
 
 
 class PlanRefusedError(SettledError):
@@ -168,12 +168,12 @@ class _Move:
 
     def run(self) -> PromotionResult:
         with GUARD:
-            self.log(f"Pulumi CLI logged in as {self.b.whoami()}")
-            resumed = self._resolve_marker()
             try:
+                self.log(f"Pulumi CLI logged in as {self.b.whoami()}")
+                resumed = self._resolve_marker()
                 dst_export = self._resume() if resumed else self._start()
                 return self._preview_and_update(dst_export)
-            except (PromotionRefusedError, SettledError):
+            except (PromotionRefusedError, SettledError, NotLoggedInError):
                 raise
             except (Exception, Interrupted, KeyboardInterrupt) as exc:
                 raise self._failure(exc) from exc
@@ -312,11 +312,11 @@ class _Move:
                  f"'{old['step']}'; re-reading both stacks")  # fmt: skip
         (a, error_a), (b, error_b) = self._read(frm), self._read(to)
         if error_a or error_b:
-            raise PromotionError(f"{error_a or error_b}; the marker stays. Re-run `{self._command()}` once it reads")
+            raise SettledError(f"{error_a or error_b}; the marker stays. Re-run `{self._command()}` once it reads")
         where = locate(frm, a, to, b)
         if where in ("both", "neither"):
             backups = ", ".join(old["backups"])
-            raise PromotionError(
+            raise SettledError(
                 f"{where.upper()} of {frm} and {to} hold the environment's resources after the interrupted "
                 f"{old['what']}. Update neither; restore the stack that should be empty (or the one that lost "
                 f"them) with `pulumi stack import --stack <stack> --file <backup>` from: {backups}. "

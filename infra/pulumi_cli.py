@@ -38,14 +38,25 @@ from typing import Any
 class PulumiCliError(RuntimeError):
     """A CLI command failed; ``str()`` is one line: the command and the CLI's own last error line."""
 
-    def __init__(self, args: Sequence[str], returncode: int, stderr: str) -> None:
+    def __init__(self, args: Sequence[str], returncode: int, stderr: str, stdout: str = "") -> None:
         lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+        lines += _json_errors(stdout)
         errors = [line for line in lines if line.lower().startswith("error:")]
         detail = (errors or lines or [f"exit status {returncode}"])[-1]
         super().__init__(f"`pulumi {' '.join(args[:2])}` failed: {detail}")
         self.args_ = list(args)
         self.returncode = returncode
         self.stderr = stderr
+
+
+def _json_errors(stdout: str) -> list[str]:
+    """Error diagnostics of a ``--json`` preview (they go to stdout, not stderr)."""
+    try:
+        digest = json.loads(stdout)
+    except ValueError:
+        return []
+    diagnostics = digest.get("diagnostics") or [] if isinstance(digest, dict) else []
+    return [f"error: {d.get('message', '').strip()}" for d in diagnostics if d.get("severity") == "error"]
 
 
 class NotLoggedInError(PulumiCliError):
@@ -146,7 +157,7 @@ class PulumiCli:
             finally:
                 GUARD.child = None
         if proc.returncode:
-            raise error(list(args), proc.returncode, stderr)
+            raise error(list(args), proc.returncode, stderr, "" if stream else stdout)
         return stdout
 
     def whoami(self) -> str:
