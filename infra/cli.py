@@ -160,13 +160,20 @@ def _print_demote_diff(diff: PromotionDiff, console: Console) -> None:
 
 def _cmd_move(args: argparse.Namespace, console: Console) -> int:
     from infra.promotion import MoveRequest, PlanRefusedError, PromotionError, PromotionRefusedError, promote
-    from infra.pulumi_cli import NotLoggedInError, PulumiCli
+    from infra.pulumi_cli import NotLoggedInError, PulumiCli, PulumiCliError
 
     if shutil.which("pulumi") is None:
         _error(
             f"the Pulumi CLI is not on PATH; promote/demote move real state and need it (and credentials). "
             f"`python -m infra.cli diff {args.source} {args.target}` shows the move offline."
         )
+        return EXIT_NO_CLI
+    log = lambda message: console.print(escape(str(message)), highlight=False)  # noqa: E731
+    pulumi_cli = PulumiCli(args.project_dir, on_output=log)
+    try:  # before the slow offline diff: a CLI with no backend session is one line, not a traceback
+        pulumi_cli.whoami()
+    except PulumiCliError as error:
+        _error(NotLoggedInError(error.args_, error.returncode, error.stderr))
         return EXIT_NO_CLI
     diff = offline_diff(args.source, args.target, args.command, args.project_dir)
     if args.command == "promote":
@@ -177,7 +184,6 @@ def _cmd_move(args: argparse.Namespace, console: Console) -> int:
         _print_demote_diff(diff, console)
         if any(r.change.action != "delete" for r in diff.unsafe):
             return EXIT_UNSAFE
-    log = lambda message: console.print(escape(str(message)), highlight=False)  # noqa: E731
     request = MoveRequest(
         args.command,
         args.source,
@@ -189,7 +195,7 @@ def _cmd_move(args: argparse.Namespace, console: Console) -> int:
         getattr(args, "delete_derivable", False),
     )
     try:
-        result = promote(PulumiCli(args.project_dir, on_output=log), request, log)
+        result = promote(pulumi_cli, request, log)
     except NotLoggedInError as error:
         _error(error)
         return EXIT_NO_CLI
