@@ -136,3 +136,17 @@ def test_a_failed_json_preview_reports_the_error_diagnostic_from_stdout():
     stdout = json.dumps({"diagnostics": [{"severity": "warning", "message": "deprecated"}, missing]})
     error = PulumiCliError(["preview", "--stack", "phase2"], 255, "", stdout)
     assert str(error) == "`pulumi preview --stack` failed: error: Missing required configuration variable"
+
+
+def test_demote_takes_confirmations_promote_does_not():
+    args = cli.build_parser().parse_args(
+        ["demote", "phase2", "phase1", "--confirm-delete", "urn:a", "--confirm-delete", "urn:b", "--delete-derivable"]
+    )
+    assert (args.confirm_delete, args.delete_derivable, args.yes, args.backup_dir) == (
+        ["urn:a", "urn:b"],
+        True,
+        False,
+        None,
+    )
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["promote", "phase1", "phase2", "--confirm-delete", "urn:a"])
