@@ -4,9 +4,11 @@ Every command runs the real stack program under the SDK's mocks (see :mod:`infra
 what it shows is what ``pulumi up`` would register, without a cloud account or the Pulumi CLI.
 
 Exit status: 0 done (diff: safe); 1 unsafe (the diff or the move refuses to replace or delete
-data); 2 invalid input (stack config or stack file; one line naming the key); 3 the Pulumi CLI is
-missing (promote/demote); 4 the two stacks are different environments or the move goes the
-wrong way; 5 internal error (a bug: traceback printed).
+data; promote/demote: also the real plan, or a precondition); 2 invalid input (stack config or
+stack file; one line naming the key); 3 the Pulumi CLI is missing or not logged in
+(promote/demote); 4 the two stacks are different environments or the move goes the wrong way;
+5 internal error (a bug: traceback printed); 6 a move stopped part way (promote/demote: the
+message says where the environment lives and what to run next).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ EXIT_CONFIG_ERROR = 2
 EXIT_NO_CLI = 3
 EXIT_REFUSED = 4
 EXIT_CRASH = 5
+EXIT_MOVE_FAILED = 6
 
 
 def _render_group(tree: Tree, group: Group) -> None:
@@ -144,35 +147,67 @@ def _cmd_diff(args: argparse.Namespace, console: Console) -> int:
     return 0 if diff.is_safe else EXIT_UNSAFE
 
 
+def _print_demote_diff(diff: PromotionDiff, console: Console) -> None:
+    """The offline diff of a demotion: its deletes are judged later against the real state."""
+    counts = ", ".join(f"{n} {a}" for a, n in diff.counts().items() if n)
+    console.print(f"offline diff: {counts}", highlight=False)
+    for change in diff.changes:
+        if change.action in ("delete", "replace"):
+            console.print(f"  {change.action} {escape(change.urn)}", highlight=False)
+    for refusal in (r for r in diff.unsafe if r.change.action != "delete"):
+        console.print(f"[red]refused[/red] {escape(refusal.reason)}\n  way out: {escape(refusal.remedy)}")
+
+
 def _cmd_move(args: argparse.Namespace, console: Console) -> int:
-    from infra.promotion import AutomationBackend, PromotionError, promote
+    from infra.promotion import MoveRequest, PlanRefusedError, PromotionError, PromotionRefusedError, promote
+    from infra.pulumi_cli import NotLoggedInError, PulumiCli, PulumiCliError
 
     if shutil.which("pulumi") is None:
-        Console(stderr=True).print(
-            "error: the Pulumi CLI is not on PATH; promote/demote move real state "
-            f"and need it (and credentials). `python -m infra.cli diff {args.source} "
-            f"{args.target}` shows the move offline.",
-            highlight=False,
+        _error(
+            f"the Pulumi CLI is not on PATH; promote/demote move real state and need it (and credentials). "
+            f"`python -m infra.cli diff {args.source} {args.target}` shows the move offline."
         )
         return EXIT_NO_CLI
+    log = lambda message: console.print(escape(str(message)), highlight=False)  # noqa: E731
+    pulumi_cli = PulumiCli(args.project_dir, on_output=log)
+    try:  # before the slow offline diff: a CLI with no backend session is one line, not a traceback
+        pulumi_cli.whoami()
+    except PulumiCliError as error:
+        _error(NotLoggedInError(error.args_, error.returncode, error.stderr))
+        return EXIT_NO_CLI
     diff = offline_diff(args.source, args.target, args.command, args.project_dir)
-    _print_diff(diff, console, False)
-    if not diff.is_safe:
-        return EXIT_UNSAFE
+    if args.command == "promote":
+        _print_diff(diff, console, False)
+        if not diff.is_safe:
+            return EXIT_UNSAFE
+    else:
+        _print_demote_diff(diff, console)
+        if any(r.change.action != "delete" for r in diff.unsafe):
+            return EXIT_UNSAFE
+    request = MoveRequest(
+        args.command,
+        args.source,
+        args.target,
+        diff,
+        args.yes,
+        Path(args.backup_dir) if args.backup_dir else Path(args.project_dir) / "backups",
+        tuple(getattr(args, "confirm_delete", None) or ()),
+        getattr(args, "delete_derivable", False),
+    )
     try:
-        result = promote(
-            AutomationBackend(ROOT),
-            args.source,
-            args.target,
-            diff=diff,
-            yes=args.yes,
-            backup_dir=Path(args.backup_dir),
-            log=lambda message: console.print(escape(str(message)), highlight=False),
-        )
-    except PromotionError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
+        result = promote(pulumi_cli, request, log)
+    except NotLoggedInError as error:
+        _error(error)
+        return EXIT_NO_CLI
+    except (PromotionRefusedError, PlanRefusedError) as error:
+        _error(error)
         return EXIT_UNSAFE
-    console.print(f"moved {result.moved} resources {result.source} -> {result.target}; backup {result.backup}")
+    except PromotionError as error:
+        _error(error)
+        return EXIT_MOVE_FAILED
+    done = "updated" if result.applied else "dry run, nothing changed"
+    console.print(f"{args.command} {result.source} -> {result.target}: {done}; the environment lives in "
+                  f"{result.lives_in}", highlight=False)  # fmt: skip
     return 0
 
 
@@ -182,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m infra.cli",
         description=__doc__.splitlines()[0],
         epilog="exit status: 0 done/safe, 1 unsafe, 2 invalid config or stack file, 3 no Pulumi CLI, "
-        "4 different environments or wrong direction, 5 internal error",
+        "4 different environments or wrong direction, 5 internal error, 6 move stopped part way",
     )
     parser.add_argument(
         "--project-dir",
@@ -209,8 +244,19 @@ def build_parser() -> argparse.ArgumentParser:
         move = commands.add_parser(command, help=f"{text} (real state; needs the Pulumi CLI and credentials)")
         move.add_argument("source", help="stack the environment lives in now")
         move.add_argument("target", help="stack to move it to")
-        move.add_argument("--yes", action="store_true", help="run `pulumi up` on the target after the preview")
-        move.add_argument("--backup-dir", default=str(ROOT / "backups"), help="where the source export is kept")
+        move.add_argument(
+            "--yes", action="store_true", help="update: `pulumi up` of the saved plan (default: dry run, moved back)"
+        )
+        move.add_argument("--backup-dir", help="where both stacks' exports and the marker go (PROJECT_DIR/backups)")
+        if command == "demote":
+            move.add_argument(
+                "--confirm-delete", action="append", metavar="URN",
+                help="allow deleting this derivable protected/stateful resource (replica...); repeat per URN",
+            )  # fmt: skip
+            move.add_argument(
+                "--delete-derivable", action="store_true",
+                help="allow deleting the unprotected resources that hold no data (alarms, workers, NATs...)",
+            )  # fmt: skip
         move.set_defaults(handler=_cmd_move)
     return parser
 

@@ -1,405 +1,233 @@
-"""Promotion: URN rewriting of real checkpoint exports, preconditions, and the move's orchestration."""
+"""Promotion and demotion driven through every step, failure and interruption with the CLI double."""
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi import automation as auto
 
-from infra.diff import Change, PromotionDiff, Refusal, parse_urn
+from infra.diff import Change, PromotionDiff, Refusal
+from infra.move_state import MARKER_NAME
 from infra.promotion import (
-    AutomationBackend,
+    MoveRequest,
+    PlanRefusedError,
     PromotionError,
     PromotionRefusedError,
     check_preconditions,
-    demote,
-    empty_deployment,
     promote,
-    rename_urn,
-    resource_urns,
-    rewrite_deployment,
 )
+from infra.pulumi_cli import NotLoggedInError
+from tests.pulumi_double import RecordingPulumiCliDouble, sames, stack_as
 
 FIXTURE = Path(__file__).parent / "fixtures" / "checkpoint_phase1.json"
 SAFE = PromotionDiff(changes=[], unsafe=[])
+DB = "urn:pulumi:{}::platform::platform:data:Postgres$aws:rds/instance:Instance::db-primary"
 
 
 @pytest.fixture
 def checkpoint() -> dict[str, Any]:
-    """A realistic `pulumi stack export` of stack phase1 (secrets encrypted)."""
+    """A `pulumi stack export` of stack phase1 (secrets encrypted)."""
     return json.loads(FIXTURE.read_text())
 
 
-def _with_pending(checkpoint: dict[str, Any]) -> dict[str, Any]:
-    pending = copy.deepcopy(checkpoint)
+def _request(tmp_path, operation="promote", src="phase1", dst="phase2", diff=SAFE, yes=True, **kw) -> MoveRequest:
+    return MoveRequest(operation, src, dst, diff, yes, tmp_path / "backups", **kw)
+
+
+def _run(cli, request, log=None):
+    return promote(cli, request, (log if log is not None else []).append)
+
+
+def _managed_keys(export):
+    return sorted(
+        r["urn"].split("::", 1)[1]
+        for r in export["deployment"].get("resources") or []
+        if r["type"] != "pulumi:pulumi:Stack" and not r["type"].startswith("pulumi:providers:")
+    )
+
+
+# --- the fixture is a real `pulumi stack export` ---------------------------------------------------
+
+
+def test_fixture_has_the_shape_of_a_real_export(checkpoint):
+    assert checkpoint["version"] == 3
+    manifest = checkpoint["deployment"]["manifest"]
+    assert set(manifest) >= {"time", "magic", "version"}
+    # sdk/go/common/apitype/core.go ManifestV1.NewMagic: hex SHA-256 of the version string.
+    assert manifest["magic"] == hashlib.sha256(manifest["version"].encode()).hexdigest()
+    assert checkpoint["deployment"]["secrets_providers"]["type"] == "passphrase"
+    types = [r["type"] for r in checkpoint["deployment"]["resources"]]
+    assert types[0] == "pulumi:pulumi:Stack"
+    assert "urn:pulumi:phase1::platform::pulumi:providers:aws::default_7_51_1" in {
+        r["urn"] for r in checkpoint["deployment"]["resources"]
+    }
+
+
+# --- preconditions ---------------------------------------------------------------------------------
+
+
+def _with_pending(export):
+    pending = copy.deepcopy(export)
     db = next(r for r in pending["deployment"]["resources"] if r["type"] == "aws:rds/instance:Instance")
     pending["deployment"]["pending_operations"] = [{"resource": copy.deepcopy(db), "type": "updating"}]
     return pending
 
 
-def _urn_values(resource: dict[str, Any]) -> list[str]:
-    """Every URN a resource state refers to, outside its inputs and outputs."""
-    urns = [resource[k] for k in ("urn", "parent", "deletedWith") if resource.get(k)]
-    urns += [u for k in ("dependencies", "aliases") for u in resource.get(k) or []]
-    urns += [u for deps in (resource.get("propertyDependencies") or {}).values() for u in deps]
-    if resource.get("provider"):
-        urns.append(resource["provider"].rpartition("::")[0])
-    return urns
-
-
 def _unsafe_diff() -> PromotionDiff:
-    change = Change("urn:pulumi:phase2::platform::aws:rds/instance:Instance::db", "aws:rds/instance:Instance", "db",
-                    "replace", ["engine"], ["engine"], stateful=True, protect=True)  # fmt: skip
+    change = Change(DB.format("phase2"), "aws:rds/instance:Instance", "db", "replace", ["engine"], ["engine"],
+                    stateful=True, protect=True)  # fmt: skip
     return PromotionDiff([change], [Refusal(change, "db would be replaced by engine", "keep engine")])
 
 
-# --- URN rewriting -------------------------------------------------------------------------------
-
-
-def test_rename_urn_moves_the_stack_segment_and_renames_only_the_root_stack_resource():
-    root = "urn:pulumi:phase1::platform::pulumi:pulumi:Stack::platform-phase1"
-    assert rename_urn(root, "platform", "phase1", "phase2") == (
-        "urn:pulumi:phase2::platform::pulumi:pulumi:Stack::platform-phase2"
-    )
-    logs = "urn:pulumi:phase1::platform::aws:cloudwatch/logGroup:LogGroup::platform-phase1-logs"
-    assert rename_urn(logs, "platform", "phase1", "phase2").endswith("::platform-phase1-logs")
-    other_project = "urn:pulumi:phase1::other::aws:s3/bucket:Bucket::b"
-    assert rename_urn(other_project, "platform", "phase1", "phase2") == other_project
-
-
-def test_every_urn_is_moved_to_the_target_stack(checkpoint):
-    moved = rewrite_deployment(checkpoint, "platform", "phase1", "phase2")
-    resources = moved["deployment"]["resources"]
-    urns = [u for r in resources for u in _urn_values(r)]
-    assert len(urns) > len(resources) * 2
-    assert all(parse_urn(u)[0] == "phase2" for u in urns)
-    assert resources[0]["urn"] == "urn:pulumi:phase2::platform::pulumi:pulumi:Stack::platform-phase2"
-    assert all(r.get("parent") in (None, resources[0]["urn"]) for r in resources if "$" not in r["urn"])
-    assert "urn:pulumi:phase1" not in json.dumps([_urn_values(r) for r in resources])
-
-
-def test_nothing_but_urns_changes(checkpoint):
-    moved = rewrite_deployment(checkpoint, "platform", "phase1", "phase2")
-    assert rewrite_deployment(moved, "platform", "phase2", "phase1") == checkpoint
-    for before, after in zip(checkpoint["deployment"]["resources"], moved["deployment"]["resources"], strict=True):
-        assert set(before) == set(after)
-        for key in ("inputs", "outputs", "id", "type", "protect", "custom", "additionalSecretOutputs"):
-            assert before.get(key) == after.get(key)
-    assert moved["deployment"]["manifest"] == checkpoint["deployment"]["manifest"]
-    assert moved["deployment"]["secrets_providers"] == checkpoint["deployment"]["secrets_providers"]
-    # Data that merely mentions the stack (an output, a tag, a logical name) is left alone.
-    stack_outputs = moved["deployment"]["resources"][0]["outputs"]
-    assert "urn:pulumi:phase1::platform::pulumi:pulumi:Stack::platform-phase1" in stack_outputs["note"]
-    assert moved["deployment"]["resources"][-1]["urn"].endswith("::platform-phase1-logs")
-
-
-def test_secret_values_stay_encrypted_and_untouched(checkpoint):
-    moved = rewrite_deployment(checkpoint, "platform", "phase1", "phase2")
-    db = next(r for r in moved["deployment"]["resources"] if r["type"] == "aws:rds/instance:Instance")
-    secret = db["outputs"]["password"]
-    assert secret["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
-    assert secret["ciphertext"].startswith("v1:") and "plaintext" not in secret
-
-
-def test_round_trip_is_identity_and_input_is_not_mutated(checkpoint):
-    pristine = copy.deepcopy(checkpoint)
-    there = rewrite_deployment(checkpoint, "platform", "phase1", "phase3")
-    assert checkpoint == pristine
-    assert rewrite_deployment(there, "platform", "phase3", "phase1") == pristine
-    assert rewrite_deployment(checkpoint, "platform", "phase1", "phase1") == pristine
-
-
-def test_provider_references_keep_their_id(checkpoint):
-    moved = rewrite_deployment(checkpoint, "platform", "phase1", "phase2")
-    refs = {r["provider"] for r in moved["deployment"]["resources"] if r.get("provider")}
-    assert refs == {
-        "urn:pulumi:phase2::platform::pulumi:providers:aws::aws-us-east-1::6f1d2a7e-3b1c-4f0e-9a55-0c8f3a1b2d4e"
-    }
-
-
-def test_dependencies_property_dependencies_aliases_and_deleted_with_are_rewritten(checkpoint):
-    moved = rewrite_deployment(checkpoint, "platform", "phase1", "phase2")
-    by_type = {r["type"].rsplit(":", 1)[-1]: r for r in moved["deployment"]["resources"]}
-    bucket_urn = by_type["Bucket"]["urn"]
-    assert by_type["BucketServerSideEncryptionConfiguration"]["propertyDependencies"]["bucket"] == [bucket_urn]
-    assert by_type["BucketPolicy"]["deletedWith"] == bucket_urn
-    assert by_type["Instance"]["aliases"] == ["urn:pulumi:phase2::platform::aws:rds/instance:Instance::db-primary"]
-    assert by_type["Instance"]["propertyDependencies"]["identifier"] == []
-
-
-def test_pending_operations_are_rewritten_too(checkpoint):
-    moved = rewrite_deployment(_with_pending(checkpoint), "platform", "phase1", "phase2")
-    op = moved["deployment"]["pending_operations"][0]
-    assert op["type"] == "updating"
-    assert all(parse_urn(u)[0] == "phase2" for u in _urn_values(op["resource"]))
-
-
-def test_resources_of_another_stack_are_rejected(checkpoint):
-    with pytest.raises(ValueError, match="not of stack platform/phase2"):
-        rewrite_deployment(checkpoint, "platform", "phase2", "phase3")
-
-
-def test_empty_deployment_keeps_the_stack_identity_and_manages_nothing(checkpoint):
-    source = _with_pending(checkpoint)
-    pristine = copy.deepcopy(source)
-    empty = empty_deployment(source)
-    assert empty["version"] == 3
-    assert empty["deployment"]["resources"] == [] and "pending_operations" not in empty["deployment"]
-    assert empty["deployment"]["secrets_providers"] == checkpoint["deployment"]["secrets_providers"]
-    # The export it was made from is left as it was: resources, pending operations and all.
-    assert source == pristine and resource_urns(source)
-
-
-# --- preconditions -------------------------------------------------------------------------------
-
-
-def test_preconditions_pass_for_a_new_or_empty_target(checkpoint):
-    only_stack = copy.deepcopy(checkpoint)
-    only_stack["deployment"]["resources"] = only_stack["deployment"]["resources"][:1]
-    assert check_preconditions(checkpoint, None, SAFE) == []
-    assert check_preconditions(checkpoint, only_stack, SAFE) == []
-    assert check_preconditions(checkpoint, empty_deployment(checkpoint), SAFE) == []
-
-
 def test_preconditions_list_every_problem(checkpoint):
-    old = copy.deepcopy(checkpoint) | {"version": 2}
-    problems = check_preconditions(_with_pending(checkpoint), old, _unsafe_diff())
-    assert any("pending operations" in p and "updating" in p for p in problems)
-    assert any(p.startswith("target stack is not empty (9 resources") for p in problems)
+    target = stack_as(checkpoint, "phase1", "phase2") | {"version": 2}
+    problems = check_preconditions("promote", _with_pending(checkpoint), _with_pending(target), _unsafe_diff())
+    assert any(p.startswith("source stack has pending operations (updating") for p in problems)
+    assert any(p.startswith("target stack has pending operations") for p in problems)
+    assert any(p.startswith("target stack is not empty (8 resources") for p in problems)
     assert any("version 2" in p for p in problems)
     assert "unsafe change: db would be replaced by engine. Way out: keep engine" in problems
-    assert check_preconditions(empty_deployment(checkpoint), None, SAFE) == [
-        "source stack manages no resources: nothing to move (is the environment in another phase?)"
-    ]
 
 
-# --- orchestration -------------------------------------------------------------------------------
+def test_a_target_with_only_the_root_stack_and_providers_counts_as_empty(checkpoint):
+    leftover = stack_as(checkpoint, "phase1", "phase2")
+    leftover["deployment"]["resources"] = leftover["deployment"]["resources"][:3]
+    assert check_preconditions("promote", checkpoint, leftover, SAFE) == []
 
 
-class RecordingStateBackendDouble:
-    """Test double of ``StateBackend``: stacks held in memory, every call recorded, failures on demand.
-
-    ``fail_on`` maps ``(operation, stack)`` to the occurrence (1-based) that raises; ``lossy_stack``
-    silently drops a resource on import into that stack, so verification must catch it.
-    """
-
-    def __init__(self, stacks, backup_dir: Path, fail_on=None, lossy_stack: str | None = None):
-        self.stacks = copy.deepcopy(stacks)
-        self.backup_dir = backup_dir
-        self.fail_on = fail_on or {}
-        self.lossy_stack = lossy_stack
-        self.calls: list[tuple[str, str]] = []
-        self.backups_at_first_write: list[Path] | None = None
-
-    def _record(self, operation: str, stack: str, write: bool = False) -> None:
-        self.calls.append((operation, stack))
-        if write and self.backups_at_first_write is None:
-            self.backups_at_first_write = sorted(self.backup_dir.glob("*.json"))
-        if self.fail_on.get((operation, stack)) == self.calls.count((operation, stack)):
-            raise RuntimeError(f"{operation} {stack}: backend unavailable")
-
-    def stack_exists(self, stack):
-        self._record("stack_exists", stack)
-        return stack in self.stacks
-
-    def export(self, stack):
-        self._record("export", stack)
-        return copy.deepcopy(self.stacks[stack])
-
-    def import_(self, stack, deployment):
-        self._record("import_", stack, write=True)
-        self.stacks[stack] = copy.deepcopy(dict(deployment))
-        if stack == self.lossy_stack:
-            self.stacks[stack]["deployment"]["resources"].pop()
-
-    def create(self, stack):
-        self._record("create", stack, write=True)
-        self.stacks[stack] = {"version": 3, "deployment": {"manifest": {}, "resources": []}}
-
-    def preview(self, stack):
-        self._record("preview", stack)
-        return f"Previewing update ({stack}): 10 unchanged"
-
-    def up(self, stack):
-        self._record("up", stack, write=True)
-        return f"Updating ({stack}): 10 unchanged"
-
-
-def _promote(backend, src="phase1", dst="phase2", diff=SAFE, yes=True, log=None):
-    lines = [] if log is None else log
-    return promote(backend, src, dst, diff=diff, yes=yes, backup_dir=backend.backup_dir, log=lines.append)
-
-
-def test_promote_moves_state_in_the_exact_order(checkpoint, tmp_path):
-    backend = RecordingStateBackendDouble({"phase1": checkpoint}, tmp_path)
-    log: list[str] = []
-    result = _promote(backend, log=log)
-    assert backend.calls == [
-        ("stack_exists", "phase1"), ("export", "phase1"), ("stack_exists", "phase2"), ("create", "phase2"),
-        ("import_", "phase2"), ("export", "phase2"), ("import_", "phase1"), ("preview", "phase2"), ("up", "phase2"),
-    ]  # fmt: skip
-    assert backend.stacks["phase2"] == rewrite_deployment(checkpoint, "platform", "phase1", "phase2")
-    assert backend.stacks["phase1"] == empty_deployment(checkpoint)
-    assert (result.source, result.target, result.moved, result.applied) == ("phase1", "phase2", 10, True)
-    assert result.preview.startswith("Previewing update (phase2)") and result.up_output.startswith("Updating")
-    assert json.loads(result.backup.read_text()) == checkpoint
-    assert stat.S_IMODE(result.backup.stat().st_mode) == 0o600
-    assert any("now lives in phase2" in line for line in log)
-
-
-def test_backup_is_written_before_anything_changes(checkpoint, tmp_path):
-    backend = RecordingStateBackendDouble({"phase1": checkpoint}, tmp_path)
-    result = _promote(backend)
-    assert backend.backups_at_first_write == [result.backup]
-
-
-def test_without_yes_the_state_moves_but_up_never_runs(checkpoint, tmp_path):
-    only_stack = copy.deepcopy(checkpoint)
-    only_stack["deployment"]["resources"] = []
-    backend = RecordingStateBackendDouble({"phase1": checkpoint, "phase2": only_stack}, tmp_path)
-    result = _promote(backend, yes=False)
-    assert ("up", "phase2") not in backend.calls and ("create", "phase2") not in backend.calls
-    assert backend.calls[-1] == ("preview", "phase2")
-    assert (result.applied, result.up_output) == (False, None)
-    assert resource_urns(backend.stacks["phase2"]) == resource_urns(
-        rewrite_deployment(checkpoint, "platform", "phase1", "phase2")
-    )
-
-
-# Each refusal, and the problem it must name.
 REFUSALS = {
     "non-empty target": "target stack is not empty",
     "pending operations": "source stack has pending operations",
     "unsafe diff": "unsafe change: db would be replaced by engine",
     "missing source": "source stack phase1 does not exist",
-    "foreign resource": "not of stack platform/phase1",
 }
 
 
 @pytest.mark.parametrize("case", list(REFUSALS))
 def test_refusals_write_nothing(checkpoint, tmp_path, case):
-    stacks = {"phase1": checkpoint}
-    diff = SAFE
+    stacks, diff = {"phase1": checkpoint}, SAFE
     if case == "non-empty target":
-        stacks["phase2"] = rewrite_deployment(checkpoint, "platform", "phase1", "phase2")
+        stacks["phase2"] = stack_as(checkpoint, "phase1", "phase2")
     elif case == "pending operations":
         stacks["phase1"] = _with_pending(checkpoint)
     elif case == "unsafe diff":
         diff = _unsafe_diff()
-    elif case == "foreign resource":
-        stacks["phase1"] = copy.deepcopy(checkpoint)
-        stacks["phase1"]["deployment"]["resources"][-1]["urn"] = "urn:pulumi:phase9::platform::aws:s3/bucket:Bucket::b"
     else:
-        stacks = {"phase2": empty_deployment(checkpoint)}
-    backend = RecordingStateBackendDouble(stacks, tmp_path)
+        stacks = {"phase2": stack_as(checkpoint, "phase1", "phase2")}
+    cli = RecordingPulumiCliDouble(stacks)
     with pytest.raises(PromotionRefusedError) as refused:
-        _promote(backend, diff=diff)
-    assert any(REFUSALS[case] in problem for problem in refused.value.problems), refused.value.problems
-    assert {op for op, _ in backend.calls} <= {"stack_exists", "export"}
-    assert backend.stacks == stacks and list(tmp_path.iterdir()) == []
+        _run(cli, _request(tmp_path, diff=diff))
+    assert any(REFUSALS[case] in p for p in refused.value.problems), refused.value.problems
+    assert {op for op, _ in cli.calls} <= {"whoami", "stack_exists", "export"}
+    assert cli.stacks == stacks and not (tmp_path / "backups").exists()
 
 
-def test_failure_emptying_the_source_restores_the_target(checkpoint, tmp_path):
-    backend = RecordingStateBackendDouble({"phase1": checkpoint}, tmp_path, fail_on={("import_", "phase1"): 1})
-    with pytest.raises(PromotionError, match="could not empty phase1 .*phase2 restored"):
-        _promote(backend)
-    assert backend.stacks["phase1"] == checkpoint
-    assert resource_urns(backend.stacks["phase2"]) == []
-    assert backend.calls[-2:] == [("import_", "phase1"), ("import_", "phase2")]
-    assert ("preview", "phase2") not in backend.calls
+def test_not_logged_in_stops_before_anything_else(checkpoint, tmp_path):
+    cli = RecordingPulumiCliDouble({"phase1": checkpoint}, logged_in=False)
+    with pytest.raises(NotLoggedInError) as error:
+        _run(cli, _request(tmp_path))
+    assert cli.calls == [("whoami", "")]
+    assert "\n" not in str(error.value) and "pulumi login" in str(error.value)
 
 
-def test_failure_to_restore_says_both_stacks_hold_the_environment(checkpoint, tmp_path):
-    fail_on = {("import_", "phase1"): 1, ("import_", "phase2"): 2}
-    backend = RecordingStateBackendDouble({"phase1": checkpoint}, tmp_path, fail_on=fail_on)
-    with pytest.raises(PromotionError, match="BOTH stacks") as error:
-        _promote(backend)
-    assert str(next(tmp_path.glob("*.json"))) in str(error.value)
+# --- the sequence ----------------------------------------------------------------------------------
 
 
-def test_a_lossy_import_is_caught_and_rolled_back(checkpoint, tmp_path):
-    backend = RecordingStateBackendDouble({"phase1": checkpoint}, tmp_path, lossy_stack="phase2")
-    with pytest.raises(PromotionError, match="phase2 holds 9 resources after import, not 10"):
-        _promote(backend)
-    assert backend.stacks["phase1"] == checkpoint
-    assert resource_urns(backend.stacks["phase2"]) == []
-    assert ("import_", "phase1") not in backend.calls
+def test_promote_moves_with_state_move_previews_and_runs_exactly_that_plan(checkpoint, tmp_path):
+    cli = RecordingPulumiCliDouble({"phase1": checkpoint})
+    log: list[str] = []
+    result = _run(cli, _request(tmp_path), log)
+    ops = [op for op, _ in cli.calls]
+    assert ops.index("create") < ops.index("state_move") < ops.index("preview") < ops.index("up")
+    assert ("state_move", "phase1") in cli.calls and cli.calls[-1] == ("up", "phase2")
+    assert cli.holding() == ["phase2"] and (result.applied, result.lives_in) == (True, "phase2")
+    assert _managed_keys(cli.stacks["phase2"]) == _managed_keys(checkpoint)
+    # What state move leaves behind in the source: the root stack resource only (copied providers removed).
+    assert [r["type"] for r in cli.stacks["phase1"]["deployment"]["resources"]] == ["pulumi:pulumi:Stack"]
+    backups = sorted((tmp_path / "backups").glob("platform-*.json"))
+    assert json.loads(backups[0].read_text()) == checkpoint
+    assert {stat.S_IMODE(p.stat().st_mode) for p in backups} == {0o600}
+    assert not (tmp_path / "backups" / MARKER_NAME).exists()
 
 
-def test_a_failed_rollback_of_the_target_is_reported(checkpoint, tmp_path):
-    fail_on = {("import_", "phase2"): 2}
-    backend = RecordingStateBackendDouble({"phase1": checkpoint}, tmp_path, fail_on=fail_on, lossy_stack="phase2")
-    with pytest.raises(PromotionError, match=r"phase1 still manages everything; clear phase2 \(resources: \[\]\)"):
-        _promote(backend)
-    assert backend.stacks["phase1"] == checkpoint
+def test_without_yes_it_is_a_dry_run_that_moves_the_state_back(checkpoint, tmp_path):
+    cli = RecordingPulumiCliDouble({"phase1": checkpoint})
+    log: list[str] = []
+    result = _run(cli, _request(tmp_path, yes=False), log)
+    assert ("up", "phase2") not in cli.calls and ("preview", "phase2") in cli.calls
+    assert [op for op, _ in cli.calls].count("state_move") == 2
+    assert cli.holding() == ["phase1"] and _managed_keys(cli.stacks["phase1"]) == _managed_keys(checkpoint)
+    assert (result.applied, result.lives_in) == (False, "phase1")
+    assert any("dry run" in line and "promote phase1 phase2 --yes" in line for line in log)
+    assert not (tmp_path / "backups" / MARKER_NAME).exists()
 
 
-def test_demote_is_promotion_in_reverse(checkpoint, tmp_path):
-    upper = rewrite_deployment(checkpoint, "platform", "phase1", "phase2")
-    backend = RecordingStateBackendDouble({"phase1": empty_deployment(checkpoint), "phase2": upper}, tmp_path)
-    result = demote(backend, "phase1", "phase2", diff=SAFE, yes=False, backup_dir=tmp_path, log=lambda _: None)
-    assert (result.source, result.target) == ("phase2", "phase1")
-    assert backend.stacks["phase1"] == checkpoint
-    assert resource_urns(backend.stacks["phase2"]) == []
+def _replacing_db(stack, state):
+    digest, plan = sames(stack, state)
+    urn = DB.format(stack)
+    plan["resourcePlans"][urn]["steps"] = ["create-replacement", "replace", "delete-replaced"]
+    digest["steps"].append({"op": "replace", "urn": urn, "replaceReasons": ["engine"]})
+    return digest, plan
 
 
-# --- the real backend, against a recording double of the Pulumi CLI ------------------------------
+def test_the_real_plan_gate_refuses_an_unpredicted_stateful_replacement_and_moves_back(checkpoint, tmp_path):
+    cli = RecordingPulumiCliDouble({"phase1": checkpoint}, plan=_replacing_db)
+    with pytest.raises(PlanRefusedError) as refused:
+        _run(cli, _request(tmp_path))
+    message = str(refused.value)
+    assert "stateful and protected " + DB.format("phase2") + " would be replaced (engine)" in message
+    assert "lives in phase1" in message and ("up", "phase2") not in cli.calls
+    assert cli.holding() == ["phase1"] and not (tmp_path / "backups" / MARKER_NAME).exists()
 
 
-class RecordingPulumiCommandDouble:
-    """Test double of ``pulumi.automation.PulumiCommand``: records argv, answers from canned output."""
+def test_source_changed_since_export_is_refused_before_moving(checkpoint, tmp_path):
+    cli = RecordingPulumiCliDouble({"phase1": checkpoint})
 
-    def __init__(self, outputs: dict[str, str], fail: str | None = None):
-        self.outputs = outputs
-        self.fail = fail
-        self.calls: list[list[str]] = []
-        self.files: dict[str, str] = {}
+    def someone_updates():
+        cli.stacks["phase1"]["deployment"]["resources"][-1]["outputs"]["retentionInDays"] = 7
 
-    def run(self, args, cwd, additional_env, on_output=None, on_error=None):
-        self.calls.append(list(args))
-        if "--file" in args:
-            path = args[args.index("--file") + 1]
-            self.files[path] = Path(path).read_text()
-        if self.fail and self.fail in args:
-            raise auto.CommandError(auto.CommandResult("", "error: boom", 255))
-        return auto.CommandResult(self.outputs.get(" ".join(args[:2]), ""), "", 0)
+    cli.hooks[("export", "phase1", 2)] = someone_updates
+    with pytest.raises(PromotionError, match="phase1 changed since it was exported") as error:
+        _run(cli, _request(tmp_path))
+    assert "state_move" not in [op for op, _ in cli.calls]
+    assert "lives in phase1" in str(error.value) and cli.holding() == ["phase1"]
 
 
-def _backend(tmp_path, command) -> AutomationBackend:
-    return AutomationBackend(workspace=auto.LocalWorkspace(work_dir=str(tmp_path), pulumi_command=command))
+def test_a_lossy_move_is_caught_by_re_reading_both_stacks(checkpoint, tmp_path):
+    cli = RecordingPulumiCliDouble({"phase1": checkpoint})
+    cli.lossy_move = True
+    with pytest.raises(PromotionError, match="did not move everything") as error:
+        _run(cli, _request(tmp_path))
+    assert "(re-read)" in str(error.value) and "Next:" in str(error.value)
 
 
-def test_export_keeps_secrets_encrypted(checkpoint, tmp_path):
-    command = RecordingPulumiCommandDouble({"stack export": json.dumps(checkpoint)})
-    assert _backend(tmp_path, command).export("phase1") == checkpoint
-    assert command.calls == [["stack", "export", "--stack", "phase1"]]
+def test_a_half_done_state_move_says_both_and_how_to_restore(checkpoint, tmp_path):
+    cli = RecordingPulumiCliDouble({"phase1": checkpoint})
+    cli.partial_move = True
+    with pytest.raises(PromotionError) as error:
+        _run(cli, _request(tmp_path))
+    message = str(error.value)
+    assert "BOTH phase1 and phase2 hold the resources" in message
+    command = message.split("`pulumi stack import ")[1].split("`")[0]
+    stack, backup = command.split()[1], command.split()[3]
+    cli.stacks[stack] = json.loads(Path(backup).read_text())  # what the operator runs
+    assert cli.holding() == ["phase1"]
+    assert (tmp_path / "backups" / MARKER_NAME).exists()
 
 
-@pytest.mark.parametrize("fail", [None, "import"])
-def test_import_uses_a_temporary_file_that_is_always_removed(checkpoint, tmp_path, fail):
-    command = RecordingPulumiCommandDouble({}, fail=fail)
-    backend = _backend(tmp_path, command)
-    if fail:
-        with pytest.raises(auto.CommandError):
-            backend.import_("phase2", checkpoint)
-    else:
-        backend.import_("phase2", checkpoint)
-    [args] = command.calls
-    path = args[3]
-    assert args == ["stack", "import", "--file", path, "--stack", "phase2"]
-    assert json.loads(command.files[path]) == checkpoint
-    assert not Path(path).exists()
-
-
-def test_stack_listing_and_creation_go_through_the_cli(tmp_path):
-    listing = json.dumps([{"name": "acme/phase1", "current": True}, {"name": "phase3", "current": False}])
-    command = RecordingPulumiCommandDouble({"stack ls": listing})
-    backend = _backend(tmp_path, command)
-    assert [backend.stack_exists(s) for s in ("phase1", "phase2", "phase3")] == [True, False, True]
-    backend.create("phase2")
-    assert command.calls[-1] == ["stack", "init", "phase2"]
+def test_demote_right_after_promote_is_not_blocked_by_copied_providers(checkpoint, tmp_path):
+    cli = RecordingPulumiCliDouble({"phase1": checkpoint})
+    _run(cli, _request(tmp_path))
+    for r in cli.stacks["phase2"]["deployment"]["resources"]:  # `up` upgraded the providers in phase2
+        if r["type"].startswith("pulumi:providers:"):
+            r["id"], r["inputs"]["version"] = r["id"][::-1], "7.60.0"
+            for user in cli.stacks["phase2"]["deployment"]["resources"]:
+                if (user.get("provider") or "").startswith(r["urn"] + "::"):
+                    user["provider"] = f"{r['urn']}::{r['id']}"
+    result = _run(cli, _request(tmp_path, "demote", "phase2", "phase1"))
+    assert result.lives_in == "phase1" and cli.holding() == ["phase1"]
