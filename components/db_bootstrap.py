@@ -40,11 +40,11 @@ import pulumi_kubernetes as k8s
 
 from components.base import child_opts
 from components.cluster_addons import pod_identity_association, pod_identity_role
+from components.network_policies import egress_rules
 
 NAMESPACE = "db-bootstrap"
 SERVICE_ACCOUNT = "db-bootstrap"
 UID = 10001
-POD_IDENTITY_AGENT = "169.254.170.23/32"
 _SCRIPT = "bootstrap.sql"
 
 
@@ -188,20 +188,10 @@ class DbBootstrap(pulumi.ComponentResource):
     def _create_network_policies(self) -> None:
         """Default deny; out only to DNS, the Pod Identity agent and the proxy's VPC on 5432."""
         args = self._args
-        dns = {
-            "to": [
-                {
-                    "namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "kube-system"}},
-                    "pod_selector": {"match_labels": {"k8s-app": "kube-dns"}},
-                }
-            ],
-            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-        }
-        egress = [
-            dns,
-            {"to": [{"ip_block": {"cidr": POD_IDENTITY_AGENT}}], "ports": [{"protocol": "TCP", "port": 80}]},
-            {"to": [{"ip_block": {"cidr": args.vpc_cidr}}], "ports": [{"protocol": "TCP", "port": 5432}]},
-        ]
+        # DNS and the Pod Identity agent, the proxy's VPC on 5432 only; no HTTPS (the token is
+        # signed locally with the agent's credentials).
+        egress = egress_rules([], https_anywhere=False)
+        egress.append({"to": [{"ip_block": {"cidr": args.vpc_cidr}}], "ports": [{"protocol": "TCP", "port": 5432}]})
         for suffix, spec in (
             ("deny-all", {"pod_selector": {}, "policy_types": ["Ingress", "Egress"]}),
             ("allow-egress", {"pod_selector": {}, "policy_types": ["Egress"], "egress": egress}),

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 import pulumi
 import pulumi_aws as aws
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
 from components.base import YEAR_LOG_RETENTION_DAYS
@@ -447,23 +447,27 @@ class SearchConfig(_Model):
         return value
 
 
+def _pinned(value: str) -> str:
+    """A moving tag makes a rollout or a node replacement silently run different code."""
+    if value.endswith(":latest"):
+        raise ValueError("must be pinned to a version tag or digest, not 'latest'")
+    return value
+
+
+#: A container image reference pinned to a tag other than ``latest`` or to a digest.
+PinnedImage = Annotated[str, Field(pattern=_IMAGE), AfterValidator(_pinned)]
+
+
 class AppConfig(_Model):
     """One autoscaled Deployment. ``image`` must be pinned (a tag other than ``latest``, or a
     digest). Defaults: 2 to 4 pods requesting 250m CPU and 512 MiB, memory limited to 1 GiB."""
 
-    image: Annotated[str, Field(pattern=_IMAGE)]
+    image: PinnedImage
     min_replicas: Annotated[int, Field(ge=2, le=1000)] = 2
     max_replicas: Annotated[int, Field(ge=2, le=1000)] = 4
     cpu_request_m: Annotated[int, Field(ge=10, le=64000)] = 250
     memory_request_mib: Annotated[int, Field(ge=16, le=262144)] = 512
     memory_limit_mib: Annotated[int, Field(ge=16, le=262144)] = 1024
-
-    @field_validator("image")
-    @classmethod
-    def _pinned(cls, value: str) -> str:
-        if value.endswith(":latest"):
-            raise ValueError("must be pinned to a version tag or digest, not 'latest'")
-        return value
 
 
 class ApiConfig(AppConfig):
@@ -497,15 +501,8 @@ class DbBootstrapConfig(_Model):
     ``psqlImage`` (psql 16 or newer) and ``awsCliImage`` (AWS CLI v2) are required and pinned, like
     the apps' images (mirror the public ones into your registry)."""
 
-    psql_image: Annotated[str, Field(pattern=_IMAGE)]
-    aws_cli_image: Annotated[str, Field(pattern=_IMAGE)]
-
-    @field_validator("psql_image", "aws_cli_image")
-    @classmethod
-    def _pinned(cls, value: str) -> str:
-        if value.endswith(":latest"):
-            raise ValueError("must be pinned to a version tag or digest, not 'latest'")
-        return value
+    psql_image: PinnedImage
+    aws_cli_image: PinnedImage
 
 
 class AppsConfig(_Model):
