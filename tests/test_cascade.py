@@ -170,3 +170,15 @@ def test_values_are_shown_old_to_new_masked_escaped_and_within_100_columns():
     assert "value: (secret) → (secret)" in text
     assert max(len(line) for line in text.splitlines()) <= WIDTH
     assert verdict(diff).startswith("verdict: SAFE")
+
+
+@pytest.mark.parametrize(("source", "target"), [("phase1", "phase2"), ("phase2", "phase3"), ("phase3", "phase4")])
+def test_consecutive_promotions_replace_only_the_app_config_maps(source, target, capsys):
+    # pulumi-kubernetes replaces a ConfigMap whose data changes (enableConfigMapMutable is off);
+    # the Deployments roll onto the new one through their config checksum. Nothing else is replaced.
+    assert cli_main(["diff", source, target, "--json"]) == 0
+    view = json.loads(capsys.readouterr().out)
+    replaced = sorted(c["name"] for c in view["changes"] if c["action"] == "replace")
+    assert replaced == ["use1-api-config", "use1-worker-config"]
+    caused = {c["name"]: c["cause"] for c in view["changes"] if c["cause"]}
+    assert caused == {"use1-api-deployment": ["use1-api-config"], "use1-worker-deployment": ["use1-worker-config"]}
