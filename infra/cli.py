@@ -128,14 +128,19 @@ def offline_diff(source: str, target: str, direction: str, root: Path = ROOT) ->
 
 
 def _print_diff(diff: PromotionDiff, console: Console, show_same: bool) -> None:
-    console.print(render_table(diff, show_same=show_same))
+    from infra.diff_view import WIDTH, verdict
+
+    width = min(console.width, WIDTH)
+    console.print(render_table(diff, show_same=show_same), width=width)
     for refusal in diff.unsafe:
         console.print(
             f"[red]refused[/red] {escape(refusal.change.action)} {escape(refusal.change.urn)}\n"
             f"  why: {escape(refusal.reason)}\n  way out: {escape(refusal.remedy)}",
             highlight=False,
+            width=width,
         )
-    console.print("[green]safe to promote[/green]" if diff.is_safe else "[red]UNSAFE: nothing may be moved[/red]")
+    style = "green" if diff.is_safe else "red"
+    console.print(f"[{style}]{escape(verdict(diff))}[/{style}]", highlight=False, width=width)
 
 
 def _cmd_diff(args: argparse.Namespace, console: Console) -> int:

@@ -6,6 +6,11 @@ of two mock runs (:func:`infra.harness.run_program`) by URN without the stack se
 their inputs and classifies each as create / update / replace / delete / same, using the
 force-new table of :mod:`infra.forcenew`. Replacing or deleting anything that holds data is
 refused, with the reason and the way out.
+
+Replacements cascade: the mocks derive every ID and ARN from the replacing inputs, so a resource
+fed by a replaced one sees its inputs change (and is replaced in turn where those inputs force it).
+A data store only *updated* by such a cascade (moved onto a replaced VPC's security groups, a new
+cluster role, ...) is refused too: that is a migration, not an update.
 """
 
 from __future__ import annotations
@@ -14,21 +19,25 @@ import copy
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rich.markup import escape
-from rich.table import Table
+from pulumi.runtime.rpc import _special_sig_key
 
-from infra.forcenew import forcing_keys, is_stateful
-from infra.harness import PlanResult, RecordedResource
+from infra.forcenew import forcing_keys, is_stateful, normalized, top
+from infra.harness import PlanResult, RecordedResource, provider_identity
 
 #: Actions in the order reports list them.
 ACTIONS = ("create", "update", "replace", "delete", "same")
 #: Config key naming the environment; it must not change across a promotion (SPEC §4 decision 4).
 ENVIRONMENT_KEY = "platform:name"
 _URN_PREFIX = "urn:pulumi:"
-_STYLES = {"create": "green", "update": "yellow", "replace": "bold magenta", "delete": "bold red", "same": "dim"}
+#: Input paths whose values are never shown (besides values the program marked secret).
+_SECRET_NAME = re.compile(
+    r"(?i)pass(word|wd|phrase)|token|secret(?!s?(id|arn|name)\b)|credential|private.?key|stringdata"
+)
+_MASK = "(secret)"
+_SECRET_SIG = _special_sig_key
 _RESTORE_HINTS = {
     "aws:rds/instance:Instance": "take a manual DB snapshot (aws rds create-db-snapshot), create the new "
     "instance from it (snapshotIdentifier), cut clients over, then retire the old one",
@@ -99,6 +108,13 @@ class Change:
     stateful: bool = False
     protect: bool = False
     old_urn: str = ""
+    #: Changed leaf paths -> [old, new] (secrets masked; absent = None).
+    values: dict[str, list[Any]] = field(default_factory=dict)
+    region: str = ""
+    #: The component the resource belongs to (the cell's child it sits under, e.g. ``use1-db``).
+    component: str = ""
+    #: Names of replaced resources whose new IDs flow into the changed inputs (the cascade).
+    cause: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -125,10 +141,6 @@ class PromotionDiff:
     def counts(self) -> dict[str, int]:
         """Number of changes per action, every action present, in :data:`ACTIONS` order."""
         return {action: sum(c.action == action for c in self.changes) for action in ACTIONS}
-
-
-def _top(path: str) -> str:
-    return re.split(r"[.\[]", path, maxsplit=1)[0]
 
 
 def _ignoring(old: Mapping[str, Any], new: Mapping[str, Any], paths: list[str]) -> dict[str, Any]:
@@ -181,35 +193,137 @@ def _pair(
     return [(matched.get(i), r) for i, r in enumerate(news)], list(old_by_key.values())
 
 
-def _classify(old: RecordedResource, new: RecordedResource, replaced_providers: set[str]) -> Change:
-    inputs = _ignoring(old.inputs, new.inputs, new.ignore_changes)
-    changed = sorted(k for k in set(old.inputs) | set(inputs) if old.inputs.get(k) != inputs.get(k))
-    forcing = forcing_keys(new.type, changed, old.inputs, inputs)
+def _secret(path: str, resource_type: str) -> bool:
+    return bool(_SECRET_NAME.search(path)) or (resource_type == "kubernetes:core/v1:Secret" and top(path) == "data")
+
+
+def _wrapped(raw: Any, path: str) -> bool:
+    """True when the program marked the value at ``path`` (or a block above it) secret."""
+    node = raw
+    for part in re.findall(r"[^.\[\]]+", path):
+        if isinstance(node, Mapping) and _SECRET_SIG in node:
+            return True
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, Mapping):
+            node = node.get(part)
+        else:
+            return False
+    return isinstance(node, Mapping) and _SECRET_SIG in node
+
+
+def _masked(value: Any, path: str, resource_type: str) -> Any:
+    """``value`` with secrets (named like one) replaced by ``(secret)``."""
+    if value is None:
+        return None
+    if _secret(path, resource_type):
+        return _MASK
+    if isinstance(value, Mapping):
+        return {k: _masked(v, f"{path}.{k}", resource_type) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v, path, resource_type) for v in value]
+    return value
+
+
+def _parsed(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _leaves(old: Any, new: Any, path: str, out: dict[str, list[Any]]) -> None:
+    """Changed leaf paths under ``path`` (JSON documents in strings are compared inside)."""
+    old, new = _parsed(old), _parsed(new)
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        for key in sorted(set(old) | set(new)):
+            if old.get(key) != new.get(key):
+                _leaves(old.get(key), new.get(key), f"{path}.{key}", out)
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
+            if a != b:
+                _leaves(a, b, f"{path}[{index}]", out)
+    else:
+        out[path] = [old, new]
+
+
+def _changed_values(kind: str, old: Mapping[str, Any], new: Mapping[str, Any], keys: list[str], raw: tuple):
+    """Changed leaf path -> [old, new]; ``raw`` (the unnormalised inputs) tells what the program marked secret."""
+    leaves: dict[str, list[Any]] = {}
+    for key in keys:
+        _leaves(old.get(key), new.get(key), key, leaves)
+    return {
+        path: [None if a is None else _MASK, None if b is None else _MASK]
+        if _wrapped(raw[0], path) or _wrapped(raw[1], path)
+        else [_masked(a, path, kind), _masked(b, path, kind)]
+        for path, (a, b) in leaves.items()
+    }
+
+
+def _components(resource: RecordedResource, by_urn: Mapping[str, RecordedResource]) -> list[str]:
+    """URNs of the components above ``resource``, outermost first (the stack left out)."""
+    chain = []
+    node = by_urn.get(resource.parent)
+    while node is not None and node.type != "pulumi:pulumi:Stack":
+        chain.append(node)
+        node = by_urn.get(node.parent)
+    return [r.urn for r in reversed(chain)]
+
+
+def _locations(plan: PlanResult) -> dict[str, tuple[str, str]]:
+    """URN -> (region, component): the component is the cell's child a resource sits under.
+
+    Resources without a region of their own (Kubernetes objects) take their cell's.
+    """
+    by_urn = plan.by_urn()
+    cells: dict[str, str] = {}
+    placed: dict[str, tuple[str, list[str]]] = {}
+    for resource in plan.resources:
+        if resource.custom:
+            chain = _components(resource, by_urn)
+            placed[resource.urn] = (resource.region, chain)
+            if chain and resource.region:
+                cells.setdefault(chain[0], resource.region)
+    result = {}
+    for urn, (region, chain) in placed.items():
+        component = chain[1] if len(chain) > 1 else chain[0] if chain else ""
+        name = by_urn[component].name if component else ""
+        result[urn] = (region or (cells.get(chain[0], "") if chain else ""), name)
+    return result
+
+
+def _classify(old: RecordedResource, new: RecordedResource, where: tuple[str, str]) -> Change:
+    before = normalized(old.type, old.inputs)
+    after = _ignoring(before, normalized(new.type, new.inputs), new.ignore_changes)
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    forcing = forcing_keys(new.type, changed, before, after)
     roc = new.replace_on_changes
-    forcing += [k for k in changed if k not in forcing and ("*" in roc or k in {_top(p) for p in roc})]
-    provider = _provider_urn(new.provider)
-    if provider != _provider_urn(old.provider) or provider in replaced_providers:
+    forcing += [k for k in changed if k not in forcing and ("*" in roc or k in {top(p) for p in roc})]
+    values = _changed_values(new.type, before, after, changed, (old.inputs, new.inputs))
+    # The engine asks the new provider whether the old one's configuration means another target
+    # (DiffConfig): a renamed provider of the same region replaces nothing; a moved one everything.
+    if provider_identity(old.provider) != provider_identity(new.provider):
         forcing.append("provider")
+        values["provider"] = [old.region or "(default)", new.region or "(default)"]
     action = "replace" if forcing else "update" if changed else "same"
+    protect = new.protect or old.protect
     return Change(
-        new.urn,
-        new.type,
-        new.name,
-        action,
-        changed,
-        forcing,
-        is_stateful(new.type),
-        new.protect or old.protect,
-        old.urn,
-    )
+        new.urn, new.type, new.name, action, changed, forcing, is_stateful(new.type), protect, old.urn,
+        values, where[0], where[1],
+    )  # fmt: skip
 
 
-def _value(inputs: Mapping[str, Any], key: str) -> str:
-    text = json.dumps(inputs.get(key), sort_keys=True)
-    return text if len(text) <= 60 else text[:57] + "..."
+def _short(pair: list[Any]) -> str:
+    def text(value: Any) -> str:
+        shown = json.dumps(value, sort_keys=True, default=str)
+        return shown if len(shown) <= 60 else shown[:57] + "..."
+
+    return f"{text(pair[0])} -> {text(pair[1])}"
 
 
-def _refusal(change: Change, old: RecordedResource | None, new: RecordedResource | None) -> Refusal:
+def _refusal(change: Change) -> Refusal:
     noun = "data-holding resource" if change.stateful else "protected resource"
     hint = _RESTORE_HINTS.get(
         change.type, "export the data, create the new resource, restore into it, then retire the old one"
@@ -222,8 +336,18 @@ def _refusal(change: Change, old: RecordedResource | None, new: RecordedResource
             f"{stackless_urn(change.urn)}); if it must go, snapshot and restore: {hint}"
         )
         return Refusal(change, reason, remedy)
+    if change.action == "update":
+        reason = (
+            f"{noun} {change.type} '{change.name}' would be moved onto replaced resources: "
+            f"{', '.join(change.changed)} take new IDs from {', '.join(change.cause)}, which are replaced"
+        )
+        remedy = (
+            f"keep what {change.name} runs in (network, security groups, role, key) as in the source "
+            f"phase; moving a data store into new infrastructure is a migration: {hint}"
+        )
+        return Refusal(change, reason, remedy)
     details = ", ".join(
-        f"{k}: {_value(old.inputs, k)} -> {_value(new.inputs, k)}" if k != "provider" else "provider/region"
+        f"{k}: {_short(change.values.get(k, ['...', '...']))}" if k != "provider" else "provider/region"
         for k in change.forcing
     )
     reason = f"{noun} {change.type} '{change.name}' would be replaced (new, empty copy; old one deleted) by {details}"
@@ -240,33 +364,39 @@ def diff_plans(old: PlanResult, new: PlanResult) -> PromotionDiff:
     compared too, since replacing a provider (its region changes) replaces everything under it.
     """
     pairs, deleted = _pair(old, new)
+    new_urns, old_places, new_places = new.by_urn(), _locations(old), _locations(new)
     changes: list[Change] = []
-    unsafe: list[Refusal] = []
-    replaced_providers: set[str] = set()
-    for before, after in sorted(pairs, key=lambda p: not p[1].type.startswith("pulumi:providers:")):
+    for before, after in pairs:
+        where = new_places[after.urn]
         if before is None:
-            change = Change(after.urn, after.type, after.name, "create", stateful=is_stateful(after.type))
+            changes.append(Change(after.urn, after.type, after.name, "create", [], [], is_stateful(after.type),
+                                  after.protect, "", {}, *where))  # fmt: skip
         else:
-            change = _classify(before, after, replaced_providers)
-            if change.action == "replace" and after.type.startswith("pulumi:providers:"):
-                replaced_providers.add(stackless_urn(after.urn))
-        changes.append(change)
-        if change.action == "replace" and (change.stateful or change.protect):
-            unsafe.append(_refusal(change, before, after))
-        elif change.action == "replace" and change.type in _UNREPLACEABLE:
-            reason, remedy = _UNREPLACEABLE[change.type]
-            details = ", ".join(
-                f"{k}: {_value(before.inputs, k)} -> {_value(after.inputs, k)}" for k in change.forcing if before
-            )
-            unsafe.append(
-                Refusal(change, f"{change.type} '{change.name}' would be replaced by {details}: {reason}", remedy)
-            )
+            changes.append(_classify(before, after, where))
+    replaced = {c.urn: c.name for c in changes if c.action == "replace"}
+    for index, change in enumerate(changes):
+        if change.action in ("update", "replace"):
+            deps = new_urns[change.urn].property_dependencies
+            cause = sorted({replaced[u] for k in change.changed for u in deps.get(k, []) if u in replaced})
+            changes[index] = replace(change, cause=cause)
     for gone in deleted:
-        change = Change(gone.urn, gone.type, gone.name, "delete", stateful=is_stateful(gone.type), protect=gone.protect)
-        changes.append(change)
-        if change.stateful or change.protect:
-            unsafe.append(_refusal(change, gone, None))
+        where = old_places[gone.urn]
+        changes.append(Change(gone.urn, gone.type, gone.name, "delete", [], [], is_stateful(gone.type),
+                              gone.protect, "", {}, *where))  # fmt: skip
+    unsafe = [
+        _refusal(c)
+        for c in changes
+        if (c.stateful or c.protect) and (c.action in ("replace", "delete") or (c.action == "update" and c.cause))
+    ]
+    unsafe += [_unreplaceable(c) for c in changes if c.action == "replace" and c.type in _UNREPLACEABLE]
     return PromotionDiff(changes, unsafe)
+
+
+def _unreplaceable(change: Change) -> Refusal:
+    """A stateless resource that cannot be replaced while the environment runs in it."""
+    reason, remedy = _UNREPLACEABLE[change.type]
+    details = ", ".join(f"{k}: {_short(change.values.get(k, ['...', '...']))}" for k in change.forcing)
+    return Refusal(change, f"{change.type} '{change.name}' would be replaced by {details}: {reason}", remedy)
 
 
 def check_same_environment(old_config: Mapping[str, str], new_config: Mapping[str, str]) -> str | None:
@@ -284,40 +414,15 @@ def check_same_environment(old_config: Mapping[str, str], new_config: Mapping[st
     return None
 
 
-def render_table(diff: PromotionDiff, *, show_same: bool = False) -> Table:
-    """A rich table of the changes (unchanged resources only when ``show_same``)."""
-    counts = ", ".join(f"{n} {a}" for a, n in diff.counts().items() if n)
-    table = Table(title="Promotion diff", caption=f"{counts}; {'safe' if diff.is_safe else 'UNSAFE'}")
-    for column in ("action", "type", "name", "changed", "forces replacement", "guard"):
-        table.add_column(column)
-    order = {action: index for index, action in enumerate(_STYLES)}
-    for change in sorted(diff.changes, key=lambda c: (order[c.action], c.type, c.name)):
-        if change.action == "same" and not show_same:
-            continue
-        guard = " ".join(label for label, on in (("stateful", change.stateful), ("protected", change.protect)) if on)
-        style = _STYLES[change.action]
-        # Names and property paths are data, not markup: escaped so ``[...]`` in them stays visible.
-        table.add_row(
-            f"[{style}]{change.action}[/]", escape(change.type), escape(change.name),
-            escape(", ".join(change.changed)), escape(", ".join(change.forcing)), guard,
-        )  # fmt: skip
-    return table
+def render_table(diff: PromotionDiff, *, show_same: bool = False):
+    """A rich table of the changes (see :func:`infra.diff_view.render_table`)."""
+    from infra.diff_view import render_table as render
+
+    return render(diff, show_same=show_same)
 
 
 def to_json(diff: PromotionDiff) -> dict[str, Any]:
-    """A JSON-safe view of ``diff`` (what ``diff --json`` prints)."""
-    return {
-        "safe": diff.is_safe,
-        "counts": diff.counts(),
-        "changes": [asdict(c) for c in diff.changes],
-        "unsafe": [
-            {
-                "urn": r.change.urn,
-                "type": r.change.type,
-                "action": r.change.action,
-                "reason": r.reason,
-                "remedy": r.remedy,
-            }
-            for r in diff.unsafe
-        ],
-    }
+    """A JSON-safe view of ``diff`` (see :func:`infra.diff_view.to_json`)."""
+    from infra.diff_view import to_json as view
+
+    return view(diff)

@@ -1,167 +1,32 @@
-"""Which input changes force AWS to replace a resource, and which resources hold data.
+"""Which input changes force a resource's replacement: the logic over :mod:`infra.forcenew_table`.
 
-Source: the ``ForceNew`` attributes (and ``CustomizeDiff`` ``ForceNewIf*`` rules) of the
-terraform-provider-aws v6 resource schemas, which pulumi-aws v7 bridges one to one, as of
-2026-11-24 (pulumi-aws 7.51.1). Read line by line in the provider source
-(``internal/service/<svc>/<resource>.go``): RDS instance and proxy, ElastiCache replication group,
-EKS cluster and node group, MSK, OpenSearch, DocumentDB, VPC, subnet, NAT gateway. The others come
-from the provider's documented "forces new resource" arguments; ``tests/test_diff.py`` checks
-that every key is a real input of the installed SDK. Names are the Pulumi wire names (camelCase)
-of *top-level* inputs; a change anywhere under a listed key counts as that key changing, since a
-nested ``ForceNew`` attribute replaces the whole resource just the same. Where unsure, or where an
-attribute updates in place but still breaks every client (a rename that moves an endpoint), the
-key is listed and commented: this table guards production data, so it errs towards "replace".
+:func:`forcing_keys` classifies one resource's change for the offline diff; :func:`identity`
+condenses the inputs that force replacement into a digest, which the harness's mocks put into
+every ID, ARN and computed identifier, so that a replaced resource gets new ones and the change
+cascades into its dependents' inputs, as the unknowns of a real preview do.
 
 Conditional rules (``ForceNewIf``: only a downgrade, only removing a block, only some nested
 fields) live in :data:`FORCE_NEW_IF` as predicates, so that an upgrade between phases is not
-mistaken for a rebuild.
+mistaken for a rebuild. They are not part of :func:`identity` (a digest cannot tell an upgrade
+from a downgrade), so such a replacement does not cascade: the diff names it on the resource only.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
+
+from infra.forcenew_table import DEFAULTS, FORCE_NEW, STATEFUL_TYPES
+
+__all__ = ["DEFAULTS", "FORCE_NEW", "FORCE_NEW_IF", "STATEFUL_TYPES", "forcing_keys", "identity"]
+
 #: ``predicate(old_value, new_value, old_inputs, new_inputs) -> forces replacement``.
 Predicate = Callable[[Any, Any, Mapping[str, Any], Mapping[str, Any]], bool]
-
-
-def _keys(names: str) -> frozenset[str]:
-    """A key set from whitespace-separated names (keeps the long table readable)."""
-    return frozenset(names.split())
-
-
-_NAMED = frozenset({"name", "namePrefix"})
-_BUCKET_CHILD = frozenset({"bucket", "expectedBucketOwner"})
-
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # Databases. `identifier`/`name` renames are in place since TF v5 but move the endpoint every
-    # client uses, so they are guarded as replacements. Not force-new (checked): dbSubnetGroupName,
-    # replicateSourceDb (removing it promotes the replica), performanceInsightsKmsKeyId.
-    "aws:rds/instance:Instance": _keys(
-        "availabilityZone backupTarget characterSetName customIamInstanceProfile dbName engine"
-        " kmsKeyId ncharCharacterSetName restoreToPointInTime s3Import snapshotIdentifier"
-        " storageEncrypted timezone username identifier identifierPrefix"
-    ),
-    "aws:rds/cluster:Cluster": _keys(
-        "availabilityZones clusterIdentifier clusterIdentifierPrefix clusterScalabilityType"
-        " databaseName dbSubnetGroupName dbSystemId engine engineMode kmsKeyId masterUsername"
-        " restoreToPointInTime s3Import snapshotIdentifier sourceRegion storageEncrypted"
-    ),
-    "aws:rds/clusterInstance:ClusterInstance": _keys(
-        "availabilityZone clusterIdentifier customIamInstanceProfile engine identifier identifierPrefix"
-    ),
-    # globalClusterIdentifier is renameable today; guarded for the same endpoint reason.
-    "aws:rds/globalCluster:GlobalCluster": _keys(
-        "databaseName engine globalClusterIdentifier sourceDbClusterIdentifier storageEncrypted"
-    ),
-    "aws:rds/proxy:Proxy": _keys("engineFamily vpcSubnetIds name"),
-    "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": _keys("dbProxyName"),
-    "aws:rds/proxyTarget:ProxyTarget": _keys("dbClusterIdentifier dbInstanceIdentifier dbProxyName targetGroupName"),
-    "aws:rds/subnetGroup:SubnetGroup": _NAMED,
-    "aws:rds/parameterGroup:ParameterGroup": _NAMED | {"family", "description"},
-    "aws:rds/clusterParameterGroup:ClusterParameterGroup": _NAMED | {"family", "description"},
-    "aws:docdb/cluster:Cluster": _keys(
-        "availabilityZones clusterIdentifier clusterIdentifierPrefix dbSubnetGroupName engine"
-        " kmsKeyId masterUsername port restoreToPointInTime snapshotIdentifier storageEncrypted"
-    ),
-    # Not checked against the mongodbatlas provider schema: project and cluster name, conservatively.
-    "mongodbatlas:index/advancedCluster:AdvancedCluster": _keys("projectId name"),
-    "mongodbatlas:index/cluster:Cluster": _keys("projectId name"),
-    # Caches.
-    "aws:elasticache/replicationGroup:ReplicationGroup": _keys(
-        "atRestEncryptionEnabled dataTieringEnabled globalReplicationGroupId kmsKeyId networkType"
-        " port replicationGroupId securityGroupNames snapshotArns snapshotName subnetGroupName"
-    ),
-    "aws:elasticache/subnetGroup:SubnetGroup": _keys("name"),
-    "aws:elasticache/parameterGroup:ParameterGroup": _keys("name family description"),
-    # Object storage. bucketNamespace is new and unchecked: guarded.
-    "aws:s3/bucket:Bucket": _keys("bucket bucketPrefix objectLockEnabled bucketNamespace"),
-    "aws:s3/bucketV2:BucketV2": _keys("bucket bucketPrefix objectLockEnabled"),
-    "aws:s3/bucketVersioning:BucketVersioning": _BUCKET_CHILD,
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _BUCKET_CHILD,
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _BUCKET_CHILD,
-    "aws:s3/bucketLogging:BucketLogging": _BUCKET_CHILD,
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _keys("bucket"),
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _keys("bucket"),
-    "aws:s3/bucketPolicy:BucketPolicy": _keys("bucket"),
-    # Messaging and streaming.
-    "aws:sqs/queue:Queue": _NAMED | {"fifoQueue"},
-    "aws:sqs/queuePolicy:QueuePolicy": _keys("queueUrl"),
-    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": _keys("queueUrl"),
-    "aws:sns/topic:Topic": _NAMED | {"fifoTopic"},
-    "aws:sns/topicPolicy:TopicPolicy": _keys("arn"),
-    "aws:sns/topicSubscription:TopicSubscription": _keys("endpoint protocol topic"),
-    "aws:kinesis/stream:Stream": _keys("name"),
-    "aws:msk/cluster:Cluster": _keys("clusterName"),
-    # internal/service/opensearch/domain.go (v6): ForceNew on domain_name, vpc_options (the block;
-    # its subnet/security-group changes update in place, guarded as a whole) and encrypt_at_rest.kms_key_id;
-    # the rest is CustomizeDiff, in FORCE_NEW_IF. Cluster, EBS, logs, Auto-Tune, off-peak: in place.
-    "aws:opensearch/domain:Domain": _keys("domainName vpcOptions"),
-    # Keys and secrets. kmsKeyId of a secret re-encrypts in place. `type` is new and unchecked.
-    "aws:kms/key:Key": _keys("customKeyStoreId customerMasterKeySpec keyUsage multiRegion xksKeyId"),
-    "aws:kms/alias:Alias": _NAMED,
-    "aws:secretsmanager/secret:Secret": _NAMED | {"type"},
-    # A secret version is immutable: a new value is a new version resource.
-    "aws:secretsmanager/secretVersion:SecretVersion": _keys("secretId secretString secretBinary"),
-    # Network. instanceTenancy updates in place (ModifyVpcTenancy); IPAM fields on subnets unchecked.
-    "aws:ec2/vpc:Vpc": _keys("cidrBlock ipv4IpamPoolId ipv4NetmaskLength"),
-    "aws:ec2/subnet:Subnet": _keys(
-        "availabilityZone availabilityZoneId cidrBlock ipv6Native outpostArn vpcId ipv4IpamPoolId ipv4NetmaskLength"
-    ),
-    "aws:ec2/natGateway:NatGateway": _keys("allocationId availabilityMode connectivityType privateIp subnetId vpcId"),
-    "aws:ec2/eip:Eip": _keys("address customerOwnedIpv4Pool domain ipamPoolId networkBorderGroup publicIpv4Pool"),
-    "aws:ec2/securityGroup:SecurityGroup": _NAMED | {"description", "vpcId"},
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _keys("vpcId"),
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _keys("securityGroupId"),
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _keys("securityGroupId"),
-    "aws:ec2/internetGateway:InternetGateway": frozenset(),
-    "aws:ec2/routeTable:RouteTable": _keys("vpcId"),
-    "aws:ec2/route:Route": _keys("routeTableId destinationCidrBlock destinationIpv6CidrBlock destinationPrefixListId"),
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": _keys("subnetId gatewayId"),
-    "aws:ec2/vpcEndpoint:VpcEndpoint": _keys("vpcId serviceName vpcEndpointType serviceRegion"),
-    # A flow log has no update path at all.
-    "aws:ec2/flowLog:FlowLog": _keys(
-        "deliverCrossAccountRole destinationOptions eniId iamRoleArn logDestination"
-        " logDestinationType logFormat maxAggregationInterval subnetId trafficType"
-        " transitGatewayAttachmentId transitGatewayId vpcId"
-    ),
-    # Compute. The cluster's vpcConfig subnets and security groups update in place since 2024.
-    "aws:eks/cluster:Cluster": _keys("bootstrapSelfManagedAddons name outpostConfig roleArn"),
-    "aws:eks/nodeGroup:NodeGroup": _keys(
-        "amiType capacityType clusterName diskSize instanceTypes nodeGroupName"
-        " nodeGroupNamePrefix nodeRoleArn remoteAccess subnetIds"
-    ),
-    # Edge, identity, observability.
-    "aws:cloudfront/distribution:Distribution": frozenset(),
-    "aws:cloudfront/originAccessControl:OriginAccessControl": frozenset(),
-    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": frozenset(),
-    "aws:wafv2/webAcl:WebAcl": _NAMED | {"scope"},
-    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": _keys("resourceArn"),
-    "aws:iam/role:Role": _NAMED | {"path"},
-    "aws:iam/rolePolicy:RolePolicy": _NAMED | {"role"},
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _keys("role policyArn"),
-    "aws:cloudwatch/logGroup:LogGroup": _NAMED | {"logGroupClass"},
-    "aws:cloudwatch/metricAlarm:MetricAlarm": _keys("name"),
-    "aws:cloudwatch/dashboard:Dashboard": _keys("dashboardName"),
-    # An explicit provider whose region changes is replaced, and every resource under it with it.
-    "pulumi:providers:aws": _keys("region"),
-}
-
-#: Types whose replacement or deletion loses data: databases and replicas, caches, buckets,
-#: queues and streams, keys (data encrypted under them), secrets, clusters and search domains.
-STATEFUL_TYPES: frozenset[str] = _keys(
-    "aws:rds/instance:Instance aws:rds/cluster:Cluster"
-    " aws:rds/clusterInstance:ClusterInstance aws:rds/globalCluster:GlobalCluster"
-    " aws:docdb/cluster:Cluster aws:dynamodb/table:Table"
-    " mongodbatlas:index/advancedCluster:AdvancedCluster mongodbatlas:index/cluster:Cluster"
-    " aws:elasticache/replicationGroup:ReplicationGroup aws:elasticache/cluster:Cluster"
-    " aws:elasticache/globalReplicationGroup:GlobalReplicationGroup aws:s3/bucket:Bucket"
-    " aws:s3/bucketV2:BucketV2 aws:sqs/queue:Queue aws:kinesis/stream:Stream"
-    " aws:msk/cluster:Cluster aws:kms/key:Key aws:secretsmanager/secret:Secret"
-    " aws:eks/cluster:Cluster aws:opensearch/domain:Domain"
-)
 
 
 def _numbers(version: Any) -> tuple[int, ...]:
@@ -178,6 +43,16 @@ def _get(value: Any, path: str) -> Any:
     for part in path.split("."):
         value = value.get(part) if isinstance(value, Mapping) else None
     return value
+
+
+def _active_cluster(kubeconfig: Any) -> Any:
+    """The cluster entry of a kubeconfig's current context (what pulumi-kubernetes' DiffConfig compares)."""
+    try:
+        config = json.loads(kubeconfig) if isinstance(kubeconfig, str) else kubeconfig
+        context = next(c["context"] for c in config["contexts"] if c["name"] == config["current-context"])
+        return next(c["cluster"] for c in config["clusters"] if c["name"] == context["cluster"])
+    except (TypeError, ValueError, KeyError, StopIteration):
+        return kubeconfig
 
 
 def _nested(*paths: str, presence: bool = True) -> Predicate:
@@ -253,8 +128,60 @@ FORCE_NEW_IF: dict[str, dict[str, Predicate]] = {
 }
 
 
+#: ForceNew keys compared through a projection (what the provider itself compares).
+PROJECTIONS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "pulumi:providers:kubernetes": {"kubeconfig": _active_cluster},
+}
+
+
+def top(path: str) -> str:
+    """The top-level input a property path starts at (``a.b[0].c`` -> ``a``)."""
+    return re.split(r"[.\[]", path, maxsplit=1)[0]
+
+
+def unsecret(value: Any) -> Any:
+    """``value`` with the SDK's secret wrappers (``{sig: secret, value: x}``) replaced by ``x``."""
+    if isinstance(value, Mapping):
+        if value.get(_special_sig_key) == _special_secret_sig:
+            return unsecret(value.get("value"))
+        return {k: unsecret(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unsecret(v) for v in value]
+    return value
+
+
+def values_at(value: Any, path: str) -> Any:
+    """The value(s) at ``path`` (``a.b``; lists are walked element by element); None when absent."""
+    parts = path.replace("[*]", "").split(".")
+
+    def walk(node: Any, index: int) -> Any:
+        if isinstance(node, list):
+            return [walk(item, index) for item in node]
+        if index == len(parts):
+            return node
+        return walk(node.get(parts[index]), index + 1) if isinstance(node, Mapping) else None
+
+    return walk(value, 0)
+
+
+def normalized(resource_type: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """``inputs`` without secret wrappers and without inputs set to their provider default.
+
+    A default made explicit (absent in one program, the default in the other) is the same state.
+    """
+    result = unsecret(dict(inputs))
+    for path, default in DEFAULTS.get(resource_type, {}).items():
+        *parents, leaf = path.split(".")
+        node = result
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and leaf in node and node[leaf] == default:
+            del node[leaf]
+    return result
+
+
 def replacement_keys(resource_type: str) -> frozenset[str]:
-    """Top-level inputs of ``resource_type`` whose change always forces replacement.
+    """Input paths of ``resource_type`` whose change always forces replacement.
 
     Every ``aws:`` resource also has pulumi-aws v7's per-resource ``region`` input: moving a
     resource to another region is a new resource.
@@ -263,21 +190,48 @@ def replacement_keys(resource_type: str) -> frozenset[str]:
     return keys | {"region"} if resource_type.startswith("aws:") else keys
 
 
+def _compared(resource_type: str, path: str, inputs: Mapping[str, Any]) -> Any:
+    value = values_at(inputs, path)
+    project = PROJECTIONS.get(resource_type, {}).get(path)
+    return project(value) if project else value
+
+
 def forcing_keys(
     resource_type: str,
     changed: list[str],
     old_inputs: Mapping[str, Any],
     new_inputs: Mapping[str, Any],
 ) -> list[str]:
-    """The subset of ``changed`` top-level inputs that replace a ``resource_type`` resource."""
-    always = replacement_keys(resource_type)
-    rules = FORCE_NEW_IF.get(resource_type, {})
-    forcing = []
-    for key in changed:
-        rule = rules.get(key)
-        if key in always or (rule and rule(old_inputs.get(key), new_inputs.get(key), old_inputs, new_inputs)):
+    """The ForceNew paths (and conditional top-level keys) among ``changed`` that replace the resource.
+
+    ``changed`` holds top-level input names; a nested path forces only when the value at that path
+    differs (``objectLockConfiguration.objectLockEnabled``, not any change in the block).
+    """
+    tops = set(changed)
+    forcing = [
+        path
+        for path in sorted(replacement_keys(resource_type))
+        if top(path) in tops
+        and _compared(resource_type, path, old_inputs) != _compared(resource_type, path, new_inputs)
+    ]
+    for key, rule in FORCE_NEW_IF.get(resource_type, {}).items():
+        old, new = old_inputs.get(key), new_inputs.get(key)
+        if key in tops and key not in forcing and rule(old, new, old_inputs, new_inputs):
             forcing.append(key)
     return forcing
+
+
+def identity(resource_type: str, inputs: Mapping[str, Any], *context: str) -> str:
+    """A short digest of what makes this resource *this* resource: its ForceNew values.
+
+    Two registrations with equal digests (same logical name assumed) are the same physical
+    resource; a change of any ForceNew value, or of ``context`` (the region, the provider's own
+    identity), gives another digest, i.e. a replacement with new IDs.
+    """
+    values = normalized(resource_type, inputs)
+    material = [[p, _compared(resource_type, p, values)] for p in sorted(replacement_keys(resource_type))]
+    text = json.dumps([material, context], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def is_stateful(resource_type: str) -> bool:

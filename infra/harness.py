@@ -24,62 +24,84 @@ from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from infra.forcenew import identity
+
 PROJECT = "platform"
 ROOT = Path(__file__).resolve().parent.parent
 MOCK_ACCOUNT_ID = "123456789012"
 
 # Outputs the AWS provider computes that our programs read; the mocks synthesise them so that
-# every downstream input is concrete in the plan instead of an unknown.
-_COMPUTED_OUTPUTS: dict[str, Callable[[str, str], dict[str, Any]]] = {
-    "aws:rds/instance:Instance": lambda n, r: {
-        "address": f"{n}.abc123.{r}.rds.amazonaws.com",
-        "endpoint": f"{n}.abc123.{r}.rds.amazonaws.com:5432",
-        "masterUserSecrets": [{"secretArn": f"arn:aws:secretsmanager:{r}:{MOCK_ACCOUNT_ID}:secret:rds!{n}"}],
-        "resourceId": f"db-{_digest(n)}",
+# every downstream input is concrete in the plan instead of an unknown. Each gets the logical name
+# ``n``, the region ``r`` and the replacement identity ``d`` (see ``_Mocks.new_resource``): what a
+# replacement changes (endpoints, key ids, ...) is derived from ``d``, so it changes with it.
+_COMPUTED_OUTPUTS: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
+    "aws:rds/instance:Instance": lambda n, r, d: {
+        "address": f"{n}.{d}.{r}.rds.amazonaws.com",
+        "endpoint": f"{n}.{d}.{r}.rds.amazonaws.com:5432",
+        "masterUserSecrets": [{"secretArn": f"arn:aws:secretsmanager:{r}:{MOCK_ACCOUNT_ID}:secret:rds!{n}-{d}"}],
+        "resourceId": f"db-{_digest(n + d)}",
     },
-    "aws:rds/proxy:Proxy": lambda n, r: {"endpoint": f"{n}.proxy-abc123.{r}.rds.amazonaws.com"},
-    "aws:rds/proxyEndpoint:ProxyEndpoint": lambda n, r: {
-        "endpoint": f"{n}.endpoint.proxy-abc123.{r}.rds.amazonaws.com"
+    "aws:rds/proxy:Proxy": lambda n, r, d: {"endpoint": f"{n}.proxy-{d}.{r}.rds.amazonaws.com"},
+    "aws:rds/proxyEndpoint:ProxyEndpoint": lambda n, r, d: {
+        "endpoint": f"{n}.endpoint.proxy-{d}.{r}.rds.amazonaws.com"
     },
-    "aws:elasticache/replicationGroup:ReplicationGroup": lambda n, r: {
-        "configurationEndpointAddress": f"clustercfg.{n}.abc123.{r}.cache.amazonaws.com",
-        "primaryEndpointAddress": f"master.{n}.abc123.{r}.cache.amazonaws.com",
-        "readerEndpointAddress": f"replica.{n}.abc123.{r}.cache.amazonaws.com",
+    "aws:elasticache/replicationGroup:ReplicationGroup": lambda n, r, d: {
+        "configurationEndpointAddress": f"clustercfg.{n}.{d}.{r}.cache.amazonaws.com",
+        "primaryEndpointAddress": f"master.{n}.{d}.{r}.cache.amazonaws.com",
+        "readerEndpointAddress": f"replica.{n}.{d}.{r}.cache.amazonaws.com",
     },
-    "aws:s3/bucket:Bucket": lambda n, r: {"bucketRegionalDomainName": f"{n}.s3.{r}.amazonaws.com"},
-    "aws:s3/bucketV2:BucketV2": lambda n, r: {"bucketRegionalDomainName": f"{n}.s3.{r}.amazonaws.com"},
-    "aws:cloudfront/distribution:Distribution": lambda n, r: {
-        "domainName": f"d{_digest(n)}.cloudfront.net",
+    "aws:s3/bucket:Bucket": lambda n, r, d: {"bucketRegionalDomainName": f"{n}-{d}.s3.{r}.amazonaws.com"},
+    "aws:s3/bucketV2:BucketV2": lambda n, r, d: {"bucketRegionalDomainName": f"{n}-{d}.s3.{r}.amazonaws.com"},
+    "aws:cloudfront/distribution:Distribution": lambda n, r, d: {
+        "domainName": f"d{_digest(n + d)}.cloudfront.net",
         "hostedZoneId": "Z2FDTNDATAQYW2",
     },
-    "aws:sqs/queue:Queue": lambda n, r: {"url": f"https://sqs.{r}.amazonaws.com/{MOCK_ACCOUNT_ID}/{n}"},
-    "aws:kms/key:Key": lambda n, r: {"keyId": _uuid(n)},
-    "aws:ec2/vpc:Vpc": lambda n, r: {"defaultSecurityGroupId": f"sg-{_digest(n)}"},
-    "random:index/randomPassword:RandomPassword": lambda n, r: {"result": f"mock-{_digest(n)}"},
-    "aws:ec2/eip:Eip": lambda n, r: {"allocationId": f"eipalloc-{_digest(n)}"},
-    "aws:eks/cluster:Cluster": lambda n, r: {
-        "endpoint": f"https://{_digest(n).upper()}.gr7.{r}.eks.amazonaws.com",
+    "aws:sqs/queue:Queue": lambda n, r, d: {"url": f"https://sqs.{r}.amazonaws.com/{MOCK_ACCOUNT_ID}/{n}-{d}"},
+    "aws:kms/key:Key": lambda n, r, d: {"keyId": _uuid(n + d)},
+    "aws:ec2/vpc:Vpc": lambda n, r, d: {"defaultSecurityGroupId": f"sg-{_digest(n + d)}"},
+    "random:index/randomPassword:RandomPassword": lambda n, r, d: {"result": f"mock-{_digest(n + d)}"},
+    "aws:ec2/eip:Eip": lambda n, r, d: {"allocationId": f"eipalloc-{_digest(n + d)}"},
+    "aws:eks/cluster:Cluster": lambda n, r, d: {
+        "endpoint": f"https://{_digest(n + d).upper()}.gr7.{r}.eks.amazonaws.com",
         "certificateAuthority": {"data": "bW9jay1jbHVzdGVyLWNh"},
-        "vpcConfig": {"clusterSecurityGroupId": f"sg-{_digest(n)}"},
+        "vpcConfig": {"clusterSecurityGroupId": f"sg-{_digest(n + d)}"},
     },
-    "aws:ec2/launchTemplate:LaunchTemplate": lambda n, r: {"latestVersion": 1},
-    "random:index/randomBytes:RandomBytes": lambda n, r: {
-        "base64": base64.b64encode(hashlib.sha256(n.encode()).digest()[:16]).decode()
+    "random:index/randomBytes:RandomBytes": lambda n, r, d: {
+        "base64": base64.b64encode(hashlib.sha256((n + d).encode()).digest()[:16]).decode()
     },
     # A VPC domain's endpoint (the provider reads it from DescribeDomain's Endpoints["vpc"]).
-    "aws:opensearch/domain:Domain": lambda n, r: {
-        "arn": f"arn:aws:es:{r}:{MOCK_ACCOUNT_ID}:domain/{n}",
-        "endpoint": f"vpc-{n}-{_digest(n)}.{r}.es.amazonaws.com",
+    "aws:opensearch/domain:Domain": lambda n, r, d: {
+        "arn": f"arn:aws:es:{r}:{MOCK_ACCOUNT_ID}:domain/{n}-{d}",
+        "endpoint": f"vpc-{n}-{d}.{r}.es.amazonaws.com",
     },
     # The one output AWS's rotation template declares.
-    "aws:serverlessrepository/cloudFormationStack:CloudFormationStack": lambda n, r: {
-        "outputs": {"RotationLambdaARN": f"arn:aws:lambda:{r}:{MOCK_ACCOUNT_ID}:function:{n}"}
+    "aws:serverlessrepository/cloudFormationStack:CloudFormationStack": lambda n, r, d: {
+        "outputs": {"RotationLambdaARN": f"arn:aws:lambda:{r}:{MOCK_ACCOUNT_ID}:function:{n}-{d}"}
     },
 }
+#: Inputs that live on a launch template itself, not on its versions (changing them makes no version).
+_TEMPLATE_ONLY = frozenset({"tags", "tagsAll", "updateDefaultVersion", "defaultVersion", "region"})
+
+
+def provider_identity(provider_ref: str) -> str:
+    """The replacement identity of the provider behind ``provider_ref`` (``urn::id``), "" for none.
+
+    The mocks name every resource ``<logical name>-<identity>``, so it is the ID's last segment.
+    Two provider references with the same identity configure the same target: moving a resource
+    between them (a renamed provider) replaces nothing, as the engine's DiffConfig check decides.
+    """
+    return provider_ref.rsplit("::", 1)[-1].rsplit("-", 1)[-1] if provider_ref else ""
 
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:12]
+
+
+def _template_version(inputs: Mapping[str, Any]) -> int:
+    """A launch template's ``latestVersion``: every in-place change is a new version, so the mock
+    numbers versions by their content (only a change of number is meaningful, not its value)."""
+    content = {k: v for k, v in inputs.items() if k not in _TEMPLATE_ONLY}
+    return 1 + int(_digest(json.dumps(content, sort_keys=True, default=str)), 16) % 9973
 
 
 def _uuid(value: str) -> str:
@@ -106,6 +128,8 @@ class RecordedResource:
     aliases: list[str]
     dependencies: list[str]
     region: str = ""
+    #: The ID the mocks gave it: ``<name>-<replacement identity>`` (see ``_Mocks.new_resource``).
+    id: str = ""
     #: Input name -> URNs of the resources whose outputs flowed into it (what links a replica to its
     #: source even when the source's ARN is still unknown, as in a real preview).
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
@@ -159,14 +183,22 @@ class _Mocks(pulumi.runtime.Mocks):
         return self.provider_regions.get(provider_ref.rsplit("::", 1)[-1], "")
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        resource_id = f"{args.name}-id"
-        if args.typ == "pulumi:providers:aws":
-            self.provider_regions[resource_id] = args.inputs.get("region", "")
+        # IDs, ARNs and computed identifiers are derived from the logical name plus the replacement
+        # identity: the ForceNew inputs (infra/forcenew.py), the region and the provider's own
+        # identity. A replaced resource thus gets new ones, and its dependents' inputs change with
+        # them, as a real preview's unknowns do; an in-place change keeps them.
+        if args.typ.startswith("pulumi:providers:"):
+            digest = identity(args.typ, args.inputs)
+            resource_id = f"{args.name}-{digest}"
+            if args.typ == "pulumi:providers:aws":
+                self.provider_regions[resource_id] = args.inputs.get("region", "")
             return resource_id, dict(args.inputs)
         region = self.region_of(args.provider or "") or "us-east-1"
+        digest = identity(args.typ, args.inputs, region, provider_identity(args.provider or ""))
+        resource_id = f"{args.name}-{digest}"
         service = args.typ.split(":")[1].split("/")[0]
         state = {
-            "arn": f"arn:aws:{service}:{region}:{MOCK_ACCOUNT_ID}:{args.name}",
+            "arn": f"arn:aws:{service}:{region}:{MOCK_ACCOUNT_ID}:{resource_id}",
             **args.inputs,
         }
         for key, prefix in args.inputs.items():
@@ -175,7 +207,9 @@ class _Mocks(pulumi.runtime.Mocks):
                 state[key[: -len("Prefix")]] = prefix + _digest(args.name + key).ljust(26, "0")
         extra = _COMPUTED_OUTPUTS.get(args.typ)
         if extra:
-            state.update(extra(args.name, region))
+            state.update(extra(args.name, region, digest))
+        if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            state["latestVersion"] = _template_version(args.inputs)
         return resource_id, state
 
     def call(self, args: pulumi.runtime.MockCallArgs):
@@ -283,6 +317,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                 replace_on_changes=list(request.replaceOnChanges),
                 aliases=[a.urn or a.spec.name for a in request.aliases] + list(request.aliasURNs),
                 dependencies=list(request.dependencies),
+                id=response.id,
                 region=self.engine_mocks.region_of(request.provider) if request.provider else inputs.get("region", ""),
                 property_dependencies={
                     key: list(deps.urns) for key, deps in request.propertyDependencies.items() if deps.urns

@@ -64,7 +64,8 @@ def test_workers_scale_on_queue_depth_with_cpu_as_the_floor_from_phase_2(stack):
         (scaled,) = _find(objects, "ScaledObject", "worker")
         triggers = {t["type"]: t for t in scaled["spec"]["triggers"]}
         assert set(triggers) == {"aws-sqs-queue", "cpu", "memory"}
-        assert triggers["aws-sqs-queue"]["metadata"]["queueURL"].endswith("-jobs")
+        # The mocks' queue URL ends in the queue resource's ID, ``<cell>-queues-jobs-<identity>``.
+        assert triggers["aws-sqs-queue"]["metadata"]["queueURL"].rsplit("-", 1)[0].endswith("-jobs")
         # KEDA's own role through the aws pod identity provider, not the deprecated identityOwner.
         assert "identityOwner" not in triggers["aws-sqs-queue"]["metadata"]
         (auth,) = _find(objects, "TriggerAuthentication", "worker")

@@ -68,7 +68,7 @@ def test_the_apps_get_the_endpoint_and_only_es_http_on_the_domain():
     assert len(search) == 2
     for statement in search:
         assert statement["Action"] == ["es:ESHttp*"]
-        assert statement["Resource"] == [f"arn:aws:es:us-east-1:123456789012:domain/{domain.name}/*"]
+        assert statement["Resource"] == [f"arn:aws:es:us-east-1:123456789012:domain/{domain.id}/*"]
 
 
 def test_alarms_notify_the_primary_cell_topic():
@@ -81,8 +81,8 @@ def test_alarms_notify_the_primary_cell_topic():
         "ClusterStatus.yellow",
         "JVMMemoryPressure",
     }
-    (topic,) = [t for t in plan.of_type("aws:sns/topic:Topic") if t.region == "us-east-1" and "use1" in t.name]
-    assert all(a.inputs["alarmActions"] == [f"arn:aws:sns:us-east-1:123456789012:{topic.name}"] for a in alarms)
+    (topic,) = [t for t in plan.of_type("aws:sns/topic:Topic") if t.name == "use1-monitoring-alerts"]
+    assert all(a.inputs["alarmActions"] == [f"arn:aws:sns:us-east-1:123456789012:{topic.id}"] for a in alarms)
 
 
 def test_phase_3_without_search_is_refused():

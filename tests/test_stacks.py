@@ -86,7 +86,7 @@ def test_edge_layer_waf_lives_in_us_east_1_and_fronts_the_cdn(phase_plan):
     (distribution,) = phase_plan.of_type("aws:cloudfront/distribution:Distribution")
     # CloudFront takes a WAFv2 ACL by ARN: this ACL's, the one the edge exports.
     assert distribution.inputs["webAclId"] == phase_plan.outputs["edge"]["webAclArn"]
-    assert distribution.inputs["webAclId"].endswith(f":{acl.name}")
+    assert distribution.inputs["webAclId"].endswith(f":{acl.id}")
     (cdn_alarm,) = [
         a
         for a in phase_plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
@@ -236,7 +236,7 @@ def test_queue_policies_grant_only_the_cells_own_app_roles_once_they_exist():
         statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
         # The harness's mock ARN of the cell's worker role: only that role may consume.
         assert statements["AllowConsumers"]["Principal"]["AWS"] == [
-            f"arn:aws:iam:{policy.region}:123456789012:{cell}-worker-role"
+            f"arn:aws:iam:{policy.region}:123456789012:{worker.id}"
         ]
         # SQS rejects a policy naming a role that does not exist yet: each policy waits for its roles.
         expected = {worker.urn} if policy.name.endswith("-dlq-policy") else {api.urn, worker.urn}

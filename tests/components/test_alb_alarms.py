@@ -12,7 +12,7 @@ from components.alb_alarms import (
     lookup_alb_arn_suffix,
     unhealthy_hosts_query,
 )
-from infra.harness import run_program
+from tests.readable import run_program
 
 SUFFIX = "app/k8s-api-api-0123456789/0123456789abcdef"
 TOPIC = "arn:aws:sns:us-west-2:111122223333:acme-prod-usw2-alerts"

@@ -18,7 +18,8 @@ from components.assets import (
     viewer_certificate,
 )
 from components.edge_waf import EdgeWaf, EdgeWafArgs, web_acl_rules
-from infra.harness import MOCK_ACCOUNT_ID, run_program
+from infra.harness import MOCK_ACCOUNT_ID
+from tests.readable import run_program
 
 KEY_ARN = "arn:aws:kms:us-west-2:111122223333:key/assets"
 WAF_KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/waf"

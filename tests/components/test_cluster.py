@@ -26,7 +26,7 @@ from components.cluster_addons import (
     load_balancer_controller_policy,
     pod_identity_trust_policy,
 )
-from infra.harness import run_program
+from tests.readable import run_program
 
 AZS = ["us-west-2a", "us-west-2b", "us-west-2c"]
 KEY = "arn:aws:kms:us-west-2:111122223333:key/eks"
@@ -195,10 +195,19 @@ def test_an_instance_type_change_touches_only_the_launch_template(plan):
     bigger = run_program(_program(node_instance_type="c7g.2xlarge"))
     (template,) = bigger.of_type("aws:ec2/launchTemplate:LaunchTemplate")
     assert template.inputs["instanceType"] == "c7g.2xlarge"
-    # Same node group inputs: EKS rolls the new template version out in place instead of replacing.
+    # The template is updated in place (same id, a new version); the node groups only move to the
+    # new version, which EKS rolls out in place instead of replacing them.
+    (old_template,) = plan.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert template.id == old_template.id
     before = {g.name: g.inputs for g in plan.of_type("aws:eks/nodeGroup:NodeGroup")}
     after = {g.name: g.inputs for g in bigger.of_type("aws:eks/nodeGroup:NodeGroup")}
-    assert before == after and len(after) == 3
+    assert len(after) == 3
+    for name, inputs in after.items():
+        assert inputs["launchTemplate"]["id"] == before[name]["launchTemplate"]["id"]
+        assert inputs["launchTemplate"]["version"] != before[name]["launchTemplate"]["version"]
+        assert {k: v for k, v in inputs.items() if k != "launchTemplate"} == {
+            k: v for k, v in before[name].items() if k != "launchTemplate"
+        }
 
 
 def test_one_graviton_node_group_per_az_with_autoscaler_owned_desired_size(plan):
@@ -212,7 +221,9 @@ def test_one_graviton_node_group_per_az_with_autoscaler_owned_desired_size(plan)
         assert "instanceTypes" not in group.inputs
         assert group.inputs["scalingConfig"] == {"minSize": 1, "maxSize": 3, "desiredSize": 1}
         assert group.inputs["updateConfig"] == {"maxUnavailablePercentage": 33}
-        assert group.inputs["launchTemplate"] == {"id": "eks-nodes-lt-id", "version": "1"}
+        # The template's latest version (the mocks number versions by content).
+        assert group.inputs["launchTemplate"]["id"] == "eks-nodes-lt-id"
+        assert group.inputs["launchTemplate"]["version"].isdigit()
         assert group.ignore_changes == ["scalingConfig.desiredSize"]
         assert group.inputs["tags"]["k8s.io/cluster-autoscaler/enabled"] == "true"
         assert group.inputs["tags"]["k8s.io/cluster-autoscaler/acme-prod-usw2"] == "owned"

@@ -28,7 +28,7 @@ from components.rotation_function import (
     PostgresRotationFunctionArgs,
     rotation_parameters,
 )
-from infra.harness import run_program
+from tests.readable import run_program
 
 KEY = "arn:aws:kms:us-east-1:111122223333:key/cell"
 

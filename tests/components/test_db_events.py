@@ -7,7 +7,7 @@ import pulumi_aws as aws
 import pytest
 
 from components.db_events import REPLICATION_EVENT_IDS, STORAGE_EVENT_IDS, DbEvents, DbEventsArgs, event_pattern
-from infra.harness import run_program
+from tests.readable import run_program
 
 TOPIC = "arn:aws:sns:eu-west-1:111122223333:acme-prod-euw1-alerts"
 

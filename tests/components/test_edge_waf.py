@@ -25,7 +25,7 @@ from components.waf_body import (
     body_limit_statement,
     greater_than_regex,
 )
-from infra.harness import run_program
+from tests.readable import run_program
 
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/waf"

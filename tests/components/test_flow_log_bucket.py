@@ -7,7 +7,7 @@ import pulumi_aws as aws
 import pytest
 
 from components.flow_log_bucket import FlowLogBucket, FlowLogBucketArgs, flow_log_bucket_policy
-from infra.harness import run_program
+from tests.readable import run_program
 
 ACCOUNT = "111122223333"
 KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/flow-logs"

@@ -13,7 +13,7 @@ from pulumi.runtime import rpc
 
 from components.cluster_addons import pod_identity_trust_policy
 from components.keda import KEDA_CHART_VERSION, Keda, KedaArgs, keda_values, queue_reader_policy
-from infra.harness import run_program
+from tests.readable import run_program
 
 QUEUES = [
     "arn:aws:sqs:us-west-2:111122223333:acme-jobs",

@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.kms import KmsKey, KmsKeyArgs, ServiceGrant, key_policy, log_delivery_grant, logs_grant
-from infra.harness import run_program
+from tests.readable import run_program
 
 
 def _program():

@@ -19,7 +19,7 @@ from components.monitoring import (
     dashboard_body,
     topic_policy,
 )
-from infra.harness import run_program
+from tests.readable import run_program
 
 KEY = "arn:aws:kms:us-west-2:111122223333:key/abc"
 ACCOUNT = "111122223333"

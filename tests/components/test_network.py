@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from components.network import Network, NetworkArgs, region_of_az, subnet_layout
-from infra.harness import run_program
+from tests.readable import run_program
 
 AZS = ["us-west-2a", "us-west-2b", "us-west-2c"]
 KEY_ARN = "arn:aws:kms:us-west-2:111122223333:key/logs"

@@ -21,7 +21,7 @@ from components.observability import (
     prometheus_values,
     xray_write_policy,
 )
-from infra.harness import run_program
+from tests.readable import run_program
 
 KEY = "arn:aws:kms:us-west-2:111122223333:key/obs"
 COMPONENT = "platform:k8s:Observability"

@@ -5,7 +5,7 @@ import pulumi_aws as aws
 import pytest
 
 from components.peering import VpcPeering, VpcPeeringArgs
-from infra.harness import run_program
+from tests.readable import run_program
 
 
 def _program():

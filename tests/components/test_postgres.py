@@ -20,7 +20,8 @@ from components.postgres import (
     proxy_policy,
 )
 from components.postgres_replicas import PostgresReplicas, PostgresReplicasArgs, replica_sources
-from infra.harness import MOCK_ACCOUNT_ID, run_program
+from infra.harness import MOCK_ACCOUNT_ID
+from tests.readable import run_program
 
 KEY = "arn:aws:kms:us-west-2:111122223333:key/primary"
 REPLICA_KEY = "arn:aws:kms:eu-west-1:111122223333:key/replica"
@@ -348,7 +349,8 @@ def test_outputs_point_at_the_proxy_and_our_secrets(primary):
     assert primary.outputs["identifier"] == "acme-prod-db"
     assert primary.outputs["port"] == 5432
     assert primary.outputs["proxy_endpoint"] == "db-proxy.proxy-abc123.us-west-2.rds.amazonaws.com"
-    assert primary.outputs["proxy_id"] == "db-proxy"
+    # The ARN's last part: the mocks' resource id.
+    assert primary.outputs["proxy_id"] == "db-proxy-id"
     assert primary.outputs["master_secret_arn"] == MASTER_SECRET
     assert primary.outputs["app_secret_arn"] == APP_SECRET
     assert primary.outputs["security_group_id"] == "db-instance-sg-id"

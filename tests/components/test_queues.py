@@ -17,7 +17,7 @@ from components.queues import (
     queue_physical_name,
     queue_policy,
 )
-from infra.harness import run_program
+from tests.readable import run_program
 
 ACCOUNT = "111122223333"
 KEY = "arn:aws:kms:eu-west-1:111122223333:key/queues"

@@ -17,8 +17,8 @@ from components.redis import (
     member_cluster_ids,
     parameter_family,
 )
-from infra.harness import run_program
 from infra.schema import init_parameters
+from tests.readable import run_program
 
 KEY = "arn:aws:kms:us-west-2:111122223333:key/cache"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"

@@ -24,7 +24,7 @@ from components.workload import (
     pdb_min_available,
     validate_image,
 )
-from infra.harness import run_program
+from tests.readable import run_program
 
 IMAGE = "111122223333.dkr.ecr.us-west-2.amazonaws.com/api:1.4.2"
 SECRET = "arn:aws:secretsmanager:us-west-2:111122223333:secret:acme/db-AbCdEf"
