@@ -4,7 +4,8 @@ Source: the ``ForceNew`` attributes (and ``CustomizeDiff`` ``ForceNewIf*`` rules
 terraform-provider-aws v6 resource schemas, which pulumi-aws v7 bridges one to one, as of
 2026-11-24 (pulumi-aws 7.51.1). Read line by line in the provider source
 (``internal/service/<svc>/<resource>.go``): RDS instance and proxy, ElastiCache replication group,
-EKS cluster and node group, MSK, OpenSearch, DocumentDB, VPC, subnet, NAT gateway. The others come
+EKS cluster and node group, MSK, OpenSearch, DocumentDB, VPC, subnet, NAT gateway, Route 53 zone,
+record and health check. The others come
 from the provider's documented "forces new resource" arguments; ``tests/test_diff.py`` checks
 that every key is a real input of the installed SDK. Names are the Pulumi wire names (camelCase)
 of *top-level* inputs; a change anywhere under a listed key counts as that key changing, since a
@@ -130,6 +131,14 @@ FORCE_NEW: dict[str, frozenset[str]] = {
         "amiType capacityType clusterName diskSize instanceTypes nodeGroupName"
         " nodeGroupNamePrefix nodeRoleArn remoteAccess subnetIds"
     ),
+    # DNS (internal/service/route53: zone.go, record.go, health_check.go). A record's `type` and
+    # `setIdentifier` are not ForceNew: the provider's Update deletes and creates the record set in
+    # one atomic ChangeResourceRecordSets batch, so there is no gap (latency records from phase 1
+    # keep both fixed anyway). A health check's type, interval, latency measurement, reference name
+    # and routing control are fixed at creation; the zone's name and delegation set likewise.
+    "aws:route53/zone:Zone": _keys("name delegationSetId"),
+    "aws:route53/record:Record": _keys("name zoneId"),
+    "aws:route53/healthCheck:HealthCheck": _keys("type requestInterval measureLatency referenceName routingControlArn"),
     # Edge, identity, observability.
     "aws:cloudfront/distribution:Distribution": frozenset(),
     "aws:cloudfront/originAccessControl:OriginAccessControl": frozenset(),
@@ -147,7 +156,8 @@ FORCE_NEW: dict[str, frozenset[str]] = {
 }
 
 #: Types whose replacement or deletion loses data: databases and replicas, caches, buckets,
-#: queues and streams, keys (data encrypted under them), secrets, clusters and search domains.
+#: queues and streams, keys (data encrypted under them), secrets, clusters, search domains and
+#: hosted zones.
 STATEFUL_TYPES: frozenset[str] = _keys(
     "aws:rds/instance:Instance aws:rds/cluster:Cluster"
     " aws:rds/clusterInstance:ClusterInstance aws:rds/globalCluster:GlobalCluster"
@@ -158,6 +168,8 @@ STATEFUL_TYPES: frozenset[str] = _keys(
     " aws:s3/bucketV2:BucketV2 aws:sqs/queue:Queue aws:kinesis/stream:Stream"
     " aws:msk/cluster:Cluster aws:kms/key:Key aws:secretsmanager/secret:Secret"
     " aws:eks/cluster:Cluster aws:opensearch/domain:Domain"
+    # A public zone: its name servers are what the parent zone delegates to.
+    " aws:route53/zone:Zone"
 )
 
 
