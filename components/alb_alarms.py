@@ -48,18 +48,26 @@ def controller_alb_tags(cluster_name: str, namespace: str, ingress: str) -> dict
     return {"elbv2.k8s.aws/cluster": cluster_name, "ingress.k8s.aws/stack": f"{namespace}/{ingress}"}
 
 
-def lookup_alb_arn_suffix(
+def lookup_alb(
     tags: Mapping[str, str], ready: pulumi.Input[str], parent: pulumi.Resource
-) -> pulumi.Output[str]:
-    """ARN suffix of the controller's ALB carrying ``tags``, looked up once ``ready`` resolves.
+) -> pulumi.Output[aws.lb.GetLoadBalancerResult]:
+    """The controller's ALB carrying ``tags``, looked up (in ``parent``'s provider) once ``ready`` resolves.
 
     ``ready`` is the Ingress's status hostname: pulumi-kubernetes resolves it only after the
     controller has provisioned the ALB, so during ``up`` the lookup runs after the ALB exists, and
-    in a preview of a new Ingress it stays unknown (the alarms then show as computed).
+    in a preview of a new Ingress it stays unknown (whatever uses it then shows as computed).
+    The result has the ARN suffix (alarms), the DNS name and canonical hosted zone (``zone_id``,
+    DNS aliases).
     """
     lookup_tags = pulumi.Output.from_input(ready).apply(lambda _: dict(tags))
-    alb = aws.lb.get_load_balancer_output(tags=lookup_tags, opts=pulumi.InvokeOutputOptions(parent=parent))
-    return alb.arn_suffix
+    return aws.lb.get_load_balancer_output(tags=lookup_tags, opts=pulumi.InvokeOutputOptions(parent=parent))
+
+
+def lookup_alb_arn_suffix(
+    tags: Mapping[str, str], ready: pulumi.Input[str], parent: pulumi.Resource
+) -> pulumi.Output[str]:
+    """ARN suffix of the controller's ALB carrying ``tags`` (see :func:`lookup_alb`)."""
+    return lookup_alb(tags, ready, parent).arn_suffix
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,9 @@ class IngressSpec:
         alb_log_bucket: S3 bucket for ALB access logs. Default: none (access logs off).
         deregistration_delay_seconds: Target group deregistration delay (in-flight requests get
             this long after a target leaves). Default: 30 (AWS's 300 would slow every rollout).
+        health_any_host: Also route the exact health path for any ``Host``, so a Route 53 health
+            check of the ALB's own DNS name (which it sends as ``Host``) reaches the app instead of
+            the controller's default 404. Default: False.
     """
 
     host: str
@@ -66,6 +69,7 @@ class IngressSpec:
     health_path: str | None = None
     alb_log_bucket: str | None = None
     deregistration_delay_seconds: int = 30
+    health_any_host: bool = False
 
 
 def alb_annotations(

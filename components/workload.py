@@ -452,6 +452,7 @@ class Workload(pulumi.ComponentResource):
         if spec is None:
             return ""
         annotations = alb_annotations(spec, args.namespace, args.app, args.health_path, args.tags)
+        health = spec.health_path or args.health_path
         backend = {"service": {"name": self.service_name, "port": {"name": "http"}}}
         ingress = k8s.networking.v1.Ingress(
             f"{self._name}-ingress",
@@ -459,7 +460,13 @@ class Workload(pulumi.ComponentResource):
             spec={
                 "ingress_class_name": "alb",
                 "rules": [
-                    {"host": spec.host, "http": {"paths": [{"path": "/", "path_type": "Prefix", "backend": backend}]}}
+                    {"host": spec.host, "http": {"paths": [{"path": "/", "path_type": "Prefix", "backend": backend}]}},
+                    # No host: the health path only, for checks that name the ALB (Route 53).
+                    *(
+                        [{"http": {"paths": [{"path": health, "path_type": "Exact", "backend": backend}]}}]
+                        if spec.health_any_host
+                        else []
+                    ),
                 ],
             },
             opts=self._k8s(),

@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.alb_alarms import controller_alb_tags, lookup_alb_arn_suffix
+from components.alb_alarms import controller_alb_tags, lookup_alb
 from components.kms import (
     CLOUDWATCH_ALARMS_GRANT,
     EVENTBRIDGE_GRANT,
@@ -166,6 +166,8 @@ class RegionalCell(pulumi.ComponentResource):
             # The api produces; the worker consumes and may enqueue follow-up jobs.
             resolve_producers(pulumi.Output.all(api.role_arn, worker.role_arn))
             resolve_consumers(pulumi.Output.all(worker.role_arn))
+        # The API's ALB, once its Ingress has one (None without an Ingress): alarms and DNS use it.
+        self.api_alb = self._lookup_api_alb(base)
         self.monitoring = self._create_monitoring(name, config, cell, base, account_id, tags)
         if resolve_search_topic is not None:
             resolve_search_topic(self.monitoring.topic_arn)
@@ -401,15 +403,19 @@ class RegionalCell(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _load_balancers(self, base: str) -> dict[str, pulumi.Input[str]]:
-        """The API's ALB (created by the Load Balancer Controller from its Ingress), by ARN suffix."""
+    def _lookup_api_alb(self, base: str) -> pulumi.Output[aws.lb.GetLoadBalancerResult] | None:
+        """The API's ALB (created by the Load Balancer Controller from its Ingress), looked up once."""
         api = self.workloads[0] if self.workloads else None
         if api is None or not isinstance(api.ingress_hostname, pulumi.Output):
-            return {}
+            return None
         # The api Workload's Ingress is named after the app, in its namespace; the controller runs
         # with clusterName = the cell's base name (components.cluster_addons).
         tags = controller_alb_tags(base, API_NAMESPACE, "api")
-        return {"api": lookup_alb_arn_suffix(tags, api.ingress_hostname, self)}
+        return lookup_alb(tags, api.ingress_hostname, self)
+
+    def _load_balancers(self, base: str) -> dict[str, pulumi.Input[str]]:
+        """The API's ALB by ARN suffix, for its alarms."""
+        return {} if self.api_alb is None else {"api": self.api_alb.arn_suffix}
 
     def _endpoints(self, writer: Postgres) -> dict[str, Any]:
         """What apps in this region connect to (the seam for the EKS workloads' ConfigMap)."""

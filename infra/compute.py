@@ -279,6 +279,8 @@ def create_compute(
                 certificate_arn=cell.api_certificate_arn,
                 web_acl_arn=waf.web_acl_arn,
                 health_path=apps.api.health_path,
+                # Route 53 checks each region's ALB by its DNS name (components/dns.py).
+                health_any_host=config.dns is not None,
             )
             if apps.api.host
             else None,

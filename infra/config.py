@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 import pulumi
 import pulumi_aws as aws
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from components.base import YEAR_LOG_RETENTION_DAYS
@@ -513,6 +513,53 @@ class AppsConfig(_Model):
     db_bootstrap: DbBootstrapConfig
 
 
+class DnsConfig(_Model):
+    """Global routing of the API through Route 53 (``components/dns.py``); without this section no
+    DNS is managed.
+
+    ``zoneName`` (required): the public zone's domain; ``platform:apps.api.host`` and every
+    ``platform:assets.aliases`` name must be inside it. The zone is an existing one,
+    ``hostedZoneId`` (``Z`` + up to 31 capital letters/digits; it must be public and named
+    ``zoneName``), or ``createZone: true`` creates it (protected: its NS delegation lives in the
+    parent zone, outside this program); exactly one of the two. Health checks of each serving
+    region's ALB: ``healthCheckIntervalSeconds`` 10 or 30 (default 30; fixed once created),
+    ``healthCheckFailureThreshold`` 1-10 (default 3: a region leaves DNS answers about 90 s after
+    it fails), ``healthCheckRegions`` at least three Route 53 checker regions (default: empty =
+    all of them).
+    """
+
+    zone_name: Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")]
+    hosted_zone_id: Annotated[str, Field(pattern=r"^Z[0-9A-Z]{1,31}$")] | None = None
+    create_zone: bool = False
+    health_check_interval_seconds: Literal[10, 30] = 30
+    health_check_failure_threshold: Annotated[int, Field(ge=1, le=10)] = 3
+    health_check_regions: list[
+        Literal[
+            "us-east-1",
+            "us-west-1",
+            "us-west-2",
+            "eu-west-1",
+            "ap-southeast-1",
+            "ap-southeast-2",
+            "ap-northeast-1",
+            "sa-east-1",
+        ]
+    ] = []
+
+    @field_validator("health_check_regions")
+    @classmethod
+    def _three_checker_regions(cls, value: list[str]) -> list[str]:
+        if value and len(set(value)) < 3:
+            raise ValueError("needs at least three distinct checker regions (or none: all of them)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_zone_source(self) -> DnsConfig:
+        if self.create_zone == (self.hosted_zone_id is not None):
+            raise ValueError("give exactly one of hostedZoneId (an existing zone) and createZone: true")
+        return self
+
+
 class StackConfig(_Model):
     """The whole ``platform:`` namespace of one stack.
 
@@ -535,6 +582,7 @@ class StackConfig(_Model):
     search: SearchConfig = SearchConfig()
     cluster: ClusterConfig
     apps: AppsConfig
+    dns: DnsConfig | None = None
 
     @field_validator("tags")
     @classmethod

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.assets import Assets, AssetsArgs
+from components.dns import GlobalDns, GlobalDnsArgs, RegionEndpoint
 from components.edge_waf import EdgeWaf, EdgeWafArgs
 from components.kms import CLOUDWATCH_ALARMS_GRANT, KmsKey, KmsKeyArgs, ServiceGrant, logs_grant
 from components.monitoring import Monitoring, MonitoringArgs
@@ -45,6 +46,8 @@ class EdgeLayer(pulumi.ComponentResource):
         tags = {"PlatformEnvironment": config.name, **config.tags}
         at_edge = pulumi.ResourceOptions(parent=self, provider=edge_provider)
         at_primary = pulumi.ResourceOptions(parent=self, provider=primary_provider)
+        self._at_edge, self._config, self._tags = at_edge, config, tags
+        self.dns: GlobalDns | None = None
         primary_region = config.primary.region
 
         self.edge_key = KmsKey(
@@ -119,3 +122,33 @@ class EdgeLayer(pulumi.ComponentResource):
             "webAclArn": self.waf.web_acl_arn,
         }
         self.register_outputs({"endpoints": self.endpoints})
+
+    def add_dns(self, endpoints: list[RegionEndpoint]) -> GlobalDns | None:
+        """Route 53 for the API (latency records to ``endpoints``, the serving regions' ALBs) and
+        the CDN's aliases, when ``platform:dns`` is set. Called once the cells exist (it needs their
+        ALBs); in us-east-1, where health-check metrics and so their alarms live."""
+        config = self._config
+        dns = config.dns
+        if dns is None:
+            return None
+        self.dns = GlobalDns(
+            "edge-dns",
+            GlobalDnsArgs(
+                name=Names(config.name).edge(),
+                zone_name=dns.zone_name,
+                hosted_zone_id=dns.hosted_zone_id,
+                create_zone=dns.create_zone,
+                api_host=config.apps.api.host,
+                health_path=config.apps.api.health_path,
+                endpoints=endpoints if config.apps.api.host else [],
+                request_interval_seconds=dns.health_check_interval_seconds,
+                failure_threshold=dns.health_check_failure_threshold,
+                checker_regions=list(dns.health_check_regions),
+                cdn_aliases=list(config.assets.aliases),
+                cdn_domain_name=self.assets.distribution_domain_name,
+                alarm_topic_arn=self.monitoring.topic_arn,
+                tags=self._tags,
+            ),
+            opts=self._at_edge,
+        )
+        return self.dns

@@ -144,6 +144,14 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws:iam/rolePolicy:RolePolicy": _NAMED | {"role"},
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _keys("role policyArn"),
     "aws:cloudwatch/logGroup:LogGroup": _NAMED | {"logGroupClass"},
+    # DNS (internal/service/route53: zone.go, record.go, health_check.go). A record's `type` and
+    # `setIdentifier` are not ForceNew: the provider's Update deletes and creates the record set in
+    # one atomic ChangeResourceRecordSets batch, so there is no gap (latency records from phase 1
+    # keep both fixed anyway). A health check's type, interval, latency measurement, reference name
+    # and routing control are fixed at creation; the zone's name and delegation set likewise.
+    "aws:route53/zone:Zone": _keys("name delegationSetId"),
+    "aws:route53/record:Record": _keys("name zoneId"),
+    "aws:route53/healthCheck:HealthCheck": _keys("type requestInterval measureLatency referenceName routingControlArn"),
     # internal/service/logs/resource_policy.go: policy_name is ForceNew, the document updates in place.
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": _keys("policyName"),
     "aws:cloudwatch/metricAlarm:MetricAlarm": _keys("name"),
@@ -215,21 +223,8 @@ FORCE_NEW: dict[str, frozenset[str]] = {
 }
 
 #: Types whose replacement or deletion loses data: databases and replicas, caches, buckets,
-#: queues and streams, keys (data encrypted under them), secrets, clusters and search domains.
-STATEFUL_TYPES: frozenset[str] = _keys(
-    "aws:rds/instance:Instance aws:rds/cluster:Cluster"
-    " aws:rds/clusterInstance:ClusterInstance aws:rds/globalCluster:GlobalCluster"
-    " aws:docdb/cluster:Cluster aws:dynamodb/table:Table"
-    " mongodbatlas:index/advancedCluster:AdvancedCluster mongodbatlas:index/cluster:Cluster"
-    " aws:elasticache/replicationGroup:ReplicationGroup aws:elasticache/cluster:Cluster"
-    " aws:elasticache/globalReplicationGroup:GlobalReplicationGroup aws:s3/bucket:Bucket"
-    " aws:s3/bucketV2:BucketV2 aws:sqs/queue:Queue aws:kinesis/stream:Stream"
-    " aws:msk/cluster:Cluster aws:kms/key:Key aws:secretsmanager/secret:Secret"
-    " aws:eks/cluster:Cluster aws:opensearch/domain:Domain"
-)
-
-#: Types whose replacement or deletion loses data: databases and replicas, caches, buckets,
-#: queues and streams, keys (data encrypted under them), secrets, clusters and search domains.
+#: queues and streams, keys (data encrypted under them), secrets, clusters, search domains and
+#: hosted zones.
 STATEFUL_TYPES: frozenset[str] = _keys(
     "aws:rds/instance:Instance aws:rds/cluster:Cluster"
     " aws:rds/clusterInstance:ClusterInstance aws:rds/globalCluster:GlobalCluster"
@@ -241,6 +236,8 @@ STATEFUL_TYPES: frozenset[str] = _keys(
     " aws:msk/cluster:Cluster aws:kms/key:Key aws:secretsmanager/secret:Secret"
     " aws:eks/cluster:Cluster aws:opensearch/domain:Domain"
     " kubernetes:core/v1:PersistentVolumeClaim"
+    # A public zone: its name servers are what the parent zone delegates to.
+    " aws:route53/zone:Zone"
 )
 
 #: Provider defaults (path -> value): an input that is absent in one program and set to this value

@@ -57,6 +57,10 @@ _COMPUTED_OUTPUTS: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
         "hostedZoneId": "Z2FDTNDATAQYW2",
     },
     "aws:sqs/queue:Queue": lambda n, r, d: {"url": f"https://sqs.{r}.amazonaws.com/{MOCK_ACCOUNT_ID}/{n}-{d}"},
+    "aws:route53/zone:Zone": lambda n, r, d: {
+        "zoneId": f"Z{_digest(n + d).upper()}",
+        "nameServers": [f"ns-{i}.awsdns-{i:02d}.org" for i in range(1, 5)],
+    },
     "aws:kms/key:Key": lambda n, r, d: {"keyId": _uuid(n + d)},
     "aws:ec2/vpc:Vpc": lambda n, r, d: {"defaultSecurityGroupId": f"sg-{_digest(n + d)}"},
     "random:index/randomPassword:RandomPassword": lambda n, r, d: {"result": f"mock-{_digest(n + d)}"},
@@ -226,6 +230,8 @@ class _Mocks(pulumi.runtime.Mocks):
             return self._load_balancer(args)
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             return self._availability_zones(args)
+        if args.token == "aws:route53/getZone:getZone":
+            return self._zone(args)
         raise NotImplementedError(f"offline harness has no answer for invoke {args.token}")
 
     #: The mock account's zone name -> zone ID mapping. AWS shuffles it per account, so on
@@ -269,6 +275,36 @@ class _Mocks(pulumi.runtime.Mocks):
             "groupNames": [region] * len(zones),
         }
 
+    #: The mock account's Route 53 hosted zones: id -> (name, private).
+    HOSTED_ZONES: dict[str, tuple[str, bool]] = {
+        "Z0123456ACMEEXAMPLE": ("acme.example", False),
+        "Z0123456ACMEINTERNAL": ("acme.example", True),
+    }
+    #: Canonical hosted zone of ALBs per region (Elastic Load Balancing endpoints and quotas,
+    #: https://docs.aws.amazon.com/general/latest/gr/elb.html); others get a derived one.
+    _ALB_ZONE_IDS: dict[str, str] = {
+        "us-east-1": "Z35SXDOTRQ7X7K",
+        "us-west-2": "Z1H1FL5HABSF5",
+        "eu-west-1": "Z32O12XQLNTSW2",
+    }
+
+    def _zone(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        """``aws.route53.get_zone`` by ``zoneId``: one of :data:`HOSTED_ZONES`, or AWS's 'no zone' error."""
+        zone_id = args.args.get("zoneId") or ""
+        if zone_id not in self.HOSTED_ZONES:
+            raise Exception(f"reading Route 53 Hosted Zone ({zone_id}): NoSuchHostedZone: No hosted zone found")
+        name, private = self.HOSTED_ZONES[zone_id]
+        return {
+            "id": zone_id,
+            "zoneId": zone_id,
+            "name": name,
+            "privateZone": private,
+            "arn": f"arn:aws:route53:::hostedzone/{zone_id}",
+            "nameServers": [] if private else [f"ns-{i}.awsdns-0{i}.net" for i in range(1, 5)],
+            "resourceRecordSetCount": 2,
+            "tags": {},
+        }
+
     def _load_balancer(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         """An ALB as the Load Balancer Controller names one: ``k8s-<namespace>-<ingress>-<hash>``."""
         region = self.region_of(args.provider or "") or "us-east-1"
@@ -283,6 +319,7 @@ class _Mocks(pulumi.runtime.Mocks):
             "arnSuffix": suffix,
             "name": name,
             "dnsName": f"{name}-{_digest(key)[:10]}.{region}.elb.amazonaws.com",
+            "zoneId": self._ALB_ZONE_IDS.get(region, f"Z{_digest(region).upper()[:13]}"),
             "loadBalancerType": "application",
             "internal": False,
             "tags": tags,

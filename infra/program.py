@@ -10,6 +10,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components.dns import RegionEndpoint
 from components.peering import VpcPeering, VpcPeeringArgs
 from infra.cell import RegionalCell, regional_provider
 from infra.config import StackConfig, current_config, load_config, region_code
@@ -61,6 +62,14 @@ def build(config: StackConfig) -> dict[str, object]:
             ),
             opts=pulumi.ResourceOptions(provider=providers[cell.region]),
         )
+    # Global routing needs every serving cell's ALB; a standby cell (no workloads) has none.
+    dns = edge.add_dns(
+        [
+            RegionEndpoint(cell.region, region_code(cell.region), cell.api_alb.dns_name, cell.api_alb.zone_id)
+            for cell in cells
+            if cell.api_alb is not None
+        ]
+    )
     exports: dict[str, object] = {
         "environment": config.name,
         "phase": config.phase,
@@ -68,6 +77,12 @@ def build(config: StackConfig) -> dict[str, object]:
         "regions": {cell.region: cell.endpoints for cell in cells},
         "edge": edge.endpoints,
     }
+    if dns is not None:
+        exports["dns"] = {
+            "zoneId": dns.zone_id,
+            "nameServers": dns.name_servers,
+            "healthCheckIds": dns.health_check_ids,
+        }
     for key, value in exports.items():
         pulumi.export(key, value)
     return exports

@@ -53,6 +53,7 @@ def check_rules(config: StackConfig) -> None:
     _check_database(config)
     _check_cache(config)
     _check_assets(config)
+    _check_dns(config)
     _check_queues(config)
     _check_apps(config)
     _check_capacity(config)
@@ -213,6 +214,23 @@ def _check_assets(config: StackConfig) -> None:
             None,
             "required when platform:assets.aliases is set (an ACM certificate in us-east-1)",
         )
+
+
+def _check_dns(config: StackConfig) -> None:
+    """The names Route 53 records are made for must be inside the managed zone."""
+    from components.dns import in_zone
+
+    if config.dns is None:
+        return
+    zone = config.dns.zone_name
+    host = config.apps.api.host
+    if host is not None and not in_zone(host, zone):
+        raise ConfigError("platform:apps.api.host", host, f"must be inside platform:dns.zoneName {zone!r}")
+    for index, alias in enumerate(config.assets.aliases):
+        if not in_zone(alias, zone):
+            raise ConfigError(
+                f"platform:assets.aliases[{index}]", alias, f"must be inside platform:dns.zoneName {zone!r}"
+            )
 
 
 def _check_queues(config: StackConfig) -> None:

@@ -7,11 +7,13 @@ from __future__ import annotations
 try:  # a package for the tests, flat modules for the policy runtime
     from .alert_rules import eventbridge_sns_targets
     from .database_rules import replica_connections, replica_topology
+    from .dns_rules import dns_health_checks
     from .graph import StackResource
     from .network_rules import BUCKET_ENCRYPTION, FLOW_LOG, LOG_GROUP, VPC, flow_log_violations
 except ImportError:
     from alert_rules import eventbridge_sns_targets
     from database_rules import replica_connections, replica_topology
+    from dns_rules import dns_health_checks
     from graph import StackResource
     from network_rules import BUCKET_ENCRYPTION, FLOW_LOG, LOG_GROUP, VPC, flow_log_violations
 
@@ -22,6 +24,7 @@ __all__ = [
     "STACK_RULES",
     "VPC",
     "StackResource",
+    "dns_health_checks",
     "eventbridge_sns_targets",
     "flow_log_violations",
     "replica_connections",
@@ -50,5 +53,11 @@ STACK_RULES = (
         "rds-replica-max-connections",
         "Every replica pins max_connections at least as high as its source.",
         replica_connections,
+    ),
+    (
+        "dns-latency-records-health-checked",
+        "Every latency record of the API has a health check and evaluates its ALB's health; every health "
+        "check has a HealthCheckStatus alarm in us-east-1 that notifies; CloudFront aliases evaluate no health.",
+        dns_health_checks,
     ),
 )

@@ -174,6 +174,7 @@ def test_the_stack_policies_pass_every_phase(phase_plan):
         "vpc-flow-logs-encrypted",
         "rds-replica-topology",
         "rds-replica-max-connections",
+        "dns-latency-records-health-checked",
     ]
     assert phase_plan.of_type("aws:cloudwatch/eventTarget:EventTarget") != []
     assert _evaluate_stack(phase_plan.resources) == []
@@ -239,3 +240,11 @@ def test_an_unprotected_log_group_is_refused():
     assert _evaluate(group) == []
     (message,) = _evaluate(group, protect=False)
     assert message.endswith("must be protected (protect=True) and deletion-protected")
+
+
+def test_the_stack_policy_catches_a_health_check_without_its_alarm():
+    plan = plan_of("phase1")
+    kept = [r for r in plan.resources if r.name != "edge-dns-health-alarm-use1"]
+    found = _evaluate_stack(kept)
+    assert len(found) == 1 and found[0].startswith("dns-latency-records-health-checked: ")
+    assert "health check without a HealthCheckStatus alarm" in found[0]
