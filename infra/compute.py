@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 
@@ -39,6 +39,11 @@ class AppGrants:
     send_queue_arns: Sequence[str] = ()
     receive_queue_arns: Sequence[str] = ()
     db_user_arns: Sequence[str] = ()
+    #: SNS event topics the app publishes to (encrypted with ``queue_key_arn``, the cell key).
+    publish_topic_arns: Sequence[str] = ()
+    #: Kinesis streams the app writes to / reads from (encrypted with the cell key).
+    write_stream_arns: Sequence[str] = ()
+    read_stream_arns: Sequence[str] = ()
 
 
 def _allow(sid: str, actions: list[str], resources: Sequence[str], condition: dict | None = None) -> dict:
@@ -75,7 +80,30 @@ def app_policy(grants: AppGrants) -> str:
         statements.append(_allow("ReceiveJobs", receive, grants.receive_queue_arns))
     if grants.db_user_arns:
         statements.append(_allow("DatabaseLogin", ["rds-db:connect"], grants.db_user_arns))
+    statements += _event_statements(grants)
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def _event_statements(grants: AppGrants) -> list[dict]:
+    """SNS publishing (the topic key through SNS only) and Kinesis writes/reads (the key only for
+    those streams' encryption context, ``aws:kinesis:arn``)."""
+    from components.streaming import CONSUMER_ACTIONS, PRODUCER_ACTIONS
+
+    statements = []
+    if grants.publish_topic_arns:
+        # An encrypted topic: the publisher generates and checks the data key (SNS key management).
+        via_sns = {"StringEquals": {"kms:ViaService": f"sns.{grants.region}.amazonaws.com"}}
+        statements.append(_allow("TopicKey", ["kms:GenerateDataKey*", "kms:Decrypt"], [grants.queue_key_arn], via_sns))
+        statements.append(_allow("PublishEvents", ["sns:Publish"], grants.publish_topic_arns))
+    for sid, arns, actions, key_action in (
+        ("WriteStream", grants.write_stream_arns, PRODUCER_ACTIONS, "kms:GenerateDataKey"),
+        ("ReadStream", grants.read_stream_arns, CONSUMER_ACTIONS, "kms:Decrypt"),
+    ):
+        if arns:
+            context = {"ArnEquals": {"kms:EncryptionContext:aws:kinesis:arn": sorted(set(arns))}}
+            statements.append(_allow(f"{sid}Key", [key_action], [grants.queue_key_arn], context))
+            statements.append(_allow(sid, list(actions), arns))
+    return statements
 
 
 def db_user_arn(region: str, account_id: str, resource_id: str, username: str) -> str:
@@ -108,6 +136,10 @@ class CellServices:
     replica_resource_ids: list[pulumi.Input[str]]
     #: The primary database (its cell runs the bootstrap Job); None in other cells.
     bootstrap: Postgres | None = None
+    #: SNS event topics by name (phase 3+): both apps publish.
+    topic_arns: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    #: The Kinesis event stream (phase 4): both apps write, the worker reads.
+    stream_arn: pulumi.Input[str] | None = None
 
 
 def _sizing(app: AppConfig) -> dict[str, object]:
@@ -213,6 +245,8 @@ def create_compute(
         secrets=pulumi.Output.all(*services.secret_arns.values()),
         queues=pulumi.Output.all(*queue_arns),
         jobs=pulumi.Output.from_input(services.queue_arns[apps.worker.queue]),
+        topics=pulumi.Output.all(*services.topic_arns.values()),
+        streams=pulumi.Output.all(*([services.stream_arn] if services.stream_arn is not None else [])),
     )
 
     def grants(v: dict, receive: bool) -> AppGrants:
@@ -233,6 +267,9 @@ def create_compute(
                     for replica in v["readers"]
                 ),
             ],
+            publish_topic_arns=v["topics"],
+            write_stream_arns=v["streams"],
+            read_stream_arns=v["streams"] if receive else [],
         )
 
     bootstrap = _create_bootstrap(name, base, config, cell, account_id, services, cluster, tags, opts)
