@@ -350,7 +350,7 @@ class Events(pulumi.ComponentResource):
         topic_name = self.topic_names[spec.name]
         alarms = []
         for kind, metric, summary in (
-            ("sns-failed", "NumberOfNotificationsFailed", "SNS gave up delivering messages (see the subscription DLQs)"),
+            ("sns-failed", "NumberOfNotificationsFailed", "SNS gave up delivering messages (see the DLQs)"),
             (
                 "sns-redrive-failed",
                 "NumberOfNotificationsFailedToRedriveToDlq",

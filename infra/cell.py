@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alb_alarms import controller_alb_tags, lookup_alb_arn_suffix
+from components.events import Events, EventsArgs, SubscriptionSpec, TopicSpec
 from components.kms import (
     CLOUDWATCH_ALARMS_GRANT,
     EVENTBRIDGE_GRANT,
@@ -26,7 +27,6 @@ from components.kms import (
     logs_grant,
     sns_delivery_grant,
 )
-from components.events import Events, EventsArgs, SubscriptionSpec, TopicSpec
 from components.monitoring import DbTarget, Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs, subnet_layout
 from components.postgres import Postgres, PostgresArgs
