@@ -7,11 +7,13 @@ from __future__ import annotations
 try:  # a package for the tests, flat modules for the policy runtime
     from .alert_rules import eventbridge_sns_targets
     from .database_rules import replica_connections, replica_topology
+    from .event_rules import sns_sqs_delivery
     from .graph import StackResource
     from .network_rules import BUCKET_ENCRYPTION, FLOW_LOG, LOG_GROUP, VPC, flow_log_violations
 except ImportError:
     from alert_rules import eventbridge_sns_targets
     from database_rules import replica_connections, replica_topology
+    from event_rules import sns_sqs_delivery
     from graph import StackResource
     from network_rules import BUCKET_ENCRYPTION, FLOW_LOG, LOG_GROUP, VPC, flow_log_violations
 
@@ -26,6 +28,7 @@ __all__ = [
     "flow_log_violations",
     "replica_connections",
     "replica_topology",
+    "sns_sqs_delivery",
 ]
 
 #: (name, description, rule) of every cross-resource rule.
@@ -34,6 +37,11 @@ STACK_RULES = (
         "eventbridge-can-publish-to-sns",
         "EventBridge targets on our SNS topics are allowed by the topic policy and the topic's key.",
         eventbridge_sns_targets,
+    ),
+    (
+        "sns-can-deliver-to-sqs",
+        "Every SQS subscription's queue and DLQ let SNS deliver from the topic (queue policy, queue key).",
+        sns_sqs_delivery,
     ),
     (
         "vpc-flow-logs-encrypted",
