@@ -86,7 +86,9 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _keys("bucket"),
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _keys("bucket"),
     "aws:s3/bucketPolicy:BucketPolicy": _keys("bucket"),
-    # Messaging and streaming.
+    # Messaging and streaming. Kinesis stream: `name` is its only ForceNew attribute; mode, shard count,
+    # retention, encryption and shard-level metrics have update calls (TF internal/service/kinesis/stream.go).
+    # SNS subscription: endpoint, protocol and topic_arn are ForceNew; filter/redrive/raw delivery update.
     "aws:sqs/queue:Queue": _NAMED | {"fifoQueue"},
     "aws:sqs/queuePolicy:QueuePolicy": _keys("queueUrl"),
     "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": _keys("queueUrl"),
