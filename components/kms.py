@@ -27,6 +27,14 @@ AWS constraints this component relies on:
 - Encrypted SNS topics: AWS event sources (``cloudwatch.amazonaws.com``, ``events.amazonaws.com``)
   need ``kms:Decrypt`` and ``kms:GenerateDataKey*``; the SNS guide's statement has no condition.
   https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+- SNS delivering to SSE-KMS queues (fan-out targets and subscription DLQs): ``sns.amazonaws.com``
+  needs ``kms:GenerateDataKey*`` and ``kms:Decrypt`` (SQS guide, "Configure KMS permissions for AWS
+  services"; the AWS-managed SQS key cannot be used). :func:`sns_delivery_grant` narrows it with
+  ``ArnLike aws:SourceArn`` to the cell's topics (``{prefix}-*``), the confused-deputy condition
+  KMS documents for service principals, as the AWS CDK's SQS subscriptions do.
+  https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#compatibility-with-aws-services
+  https://docs.aws.amazon.com/kms/latest/developerguide/conditions-aws.html
+  https://github.com/aws/aws-cdk/pull/20521
 - Updates: policy, description, rotation and tags change in place; the key spec and usage are fixed
   (a change would replace the key, which ``protect`` blocks).
 """
@@ -116,6 +124,16 @@ def log_delivery_grant(region: str) -> ServiceGrant:
             "StringEquals": {"aws:SourceAccount": "{account}"},
             "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{region}:{{account}}:*"},
         },
+    )
+
+
+def sns_delivery_grant(region: str, topic_prefix: str) -> ServiceGrant:
+    """What SNS needs to deliver from our topics ``{topic_prefix}-*`` in ``region`` to queues
+    encrypted with this key (and to encrypt those topics' messages on the way)."""
+    return ServiceGrant(
+        service="sns.amazonaws.com",
+        actions=("kms:GenerateDataKey*", "kms:Decrypt"),
+        conditions={"ArnLike": {"aws:SourceArn": f"arn:aws:sns:{region}:{{account}}:{topic_prefix}-*"}},
     )
 
 

@@ -23,6 +23,13 @@ AWS constraints this component relies on:
   which are not principals of our account; exempting one takes an ``aws:SourceAccount`` /
   ``aws:SourceArn`` condition. ``aws:SecureTransport`` is false for plain-HTTP calls.
   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+- SNS fan-out (``sns_topic_arns``): SNS delivers as ``sns.amazonaws.com`` with ``aws:SourceArn`` =
+  the topic ARN, so the queue allows exactly that (``sqs:SendMessage``, ``ArnEquals``) and the
+  foreign-account deny gains ``ArnNotEquals aws:SourceArn`` for the same ARNs. A negated operator
+  is true when the key is absent, so every request without that source (any other account's
+  principal, any other service) is still denied.
+  https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
 - Updates: attributes and policies change in place (``SetQueueAttributes``; changes can take up to
   60 s to apply, the retention period up to 15 min); a new name or ``fifo_queue`` replaces the queue,
   and a deleted queue's name cannot be reused for 60 s (blocked anyway: queues are protected).
@@ -33,7 +40,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -100,6 +107,9 @@ class QueuesArgs:
         kms_key_arn: Customer-managed key. Default: None, meaning SSE-SQS (SQS-owned keys).
         producer_role_arns: Roles allowed to send to every queue. Default: none.
         consumer_role_arns: Roles allowed to receive from every queue and its DLQ. Default: none.
+        sns_topic_arns: Per queue name, the SNS topics that deliver to it (fan-out, phase 3+):
+            each may ``sqs:SendMessage`` as ``sns.amazonaws.com`` with its ARN as
+            ``aws:SourceArn``, and nothing else from outside the account. Default: none.
         tags: Extra tags. Default: none.
     """
 
@@ -109,6 +119,7 @@ class QueuesArgs:
     kms_key_arn: pulumi.Input[str] | None = None
     producer_role_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = field(default_factory=list)
     consumer_role_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = field(default_factory=list)
+    sns_topic_arns: pulumi.Input[Mapping[str, Sequence[str]]] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -133,15 +144,23 @@ def queue_physical_name(prefix: str, name: str, fifo: bool, dead_letter: bool) -
 
 
 def queue_policy(
-    queue_arn: str, account_id: str, producer_role_arns: Sequence[str], consumer_role_arns: Sequence[str]
+    queue_arn: str,
+    account_id: str,
+    producer_role_arns: Sequence[str],
+    consumer_role_arns: Sequence[str],
+    sns_topic_arns: Sequence[str] = (),
 ) -> str:
     """Queue policy: deny non-TLS and foreign principals, allow the given roles on this queue only.
 
-    An empty role list yields no Allow statement (an empty principal list is invalid).
+    ``sns_topic_arns`` is the one exception to the foreign-principal deny: SNS delivering from
+    exactly those topics (``aws:SourceArn``), and only ``sqs:SendMessage``. An empty role or topic
+    list yields no Allow statement (an empty principal list is invalid).
     """
-    # Requests from AWS service principals (e.g. SNS fan-out in phase 3) carry no
-    # aws:PrincipalAccount and are denied too; acceptable until a component needs them, which
-    # then adds an exception keyed on aws:SourceAccount.
+    topics = sorted(set(sns_topic_arns))
+    deny_foreign: dict = {"StringNotEquals": {"aws:PrincipalAccount": account_id}}
+    if topics:
+        # SNS's request carries no principal of our account; it is exempt only with our topic as source.
+        deny_foreign["ArnNotEquals"] = {"aws:SourceArn": topics}
     statements: list[dict] = [
         {
             "Sid": "DenyInsecureTransport",
@@ -157,7 +176,7 @@ def queue_policy(
             "Principal": "*",
             "Action": "sqs:*",
             "Resource": queue_arn,
-            "Condition": {"StringNotEquals": {"aws:PrincipalAccount": account_id}},
+            "Condition": deny_foreign,
         },
     ]
     for sid, roles, actions in (
@@ -174,6 +193,17 @@ def queue_policy(
                     "Resource": queue_arn,
                 }
             )
+    if topics:
+        statements.append(
+            {
+                "Sid": "AllowTopicsToSend",
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": topics}},
+            }
+        )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
@@ -234,7 +264,7 @@ class Queues(pulumi.ComponentResource):
             redrive_allow_policy=queue.arn.apply(redrive_allow_policy),
             opts=child_opts(self),
         )
-        self._policy(f"{logical}-policy", queue, args, args.producer_role_arns)
+        self._policy(f"{logical}-policy", queue, args, args.producer_role_arns, spec.name)
         self._policy(f"{logical}-dlq-policy", dlq, args, [])
         self.queue_urls[spec.name] = queue.url
         self.queue_arns[spec.name] = queue.arn
@@ -268,8 +298,10 @@ class Queues(pulumi.ComponentResource):
         queue: aws.sqs.Queue,
         args: QueuesArgs,
         producers: pulumi.Input[Sequence[pulumi.Input[str]]],
+        topics_of: str | None = None,
     ) -> None:
-        document = pulumi.Output.all(queue.arn, args.account_id, producers, args.consumer_role_arns).apply(
-            lambda values: queue_policy(*values)
-        )
+        """The queue's policy; ``topics_of`` names the queue whose SNS sources it admits (DLQs: none)."""
+        document = pulumi.Output.all(
+            queue.arn, args.account_id, producers, args.consumer_role_arns, args.sns_topic_arns
+        ).apply(lambda v: queue_policy(v[0], v[1], v[2], v[3], (v[4] or {}).get(topics_of, []) if topics_of else []))
         aws.sqs.QueuePolicy(logical, queue_url=queue.url, policy=document, opts=child_opts(self))

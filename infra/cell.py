@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alb_alarms import controller_alb_tags, lookup_alb
+from components.events import Events, EventsArgs, SubscriptionSpec, TopicSpec
 from components.kms import (
     CLOUDWATCH_ALARMS_GRANT,
     EVENTBRIDGE_GRANT,
@@ -24,6 +25,7 @@ from components.kms import (
     KmsKeyArgs,
     log_delivery_grant,
     logs_grant,
+    sns_delivery_grant,
 )
 from components.monitoring import DbTarget, Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs, subnet_layout
@@ -32,6 +34,7 @@ from components.postgres_replicas import PostgresReplicas, PostgresReplicasArgs,
 from components.queues import Queues, QueuesArgs, QueueSpec
 from components.redis import Redis, RedisArgs
 from components.search import SearchDomain, SearchDomainArgs
+from components.streaming import EventStream, StreamArgs
 from infra.alerts import alarm_thresholds
 from infra.compute import API_NAMESPACE, CellServices, create_compute
 from infra.config import RegionConfig, StackConfig
@@ -78,6 +81,7 @@ class RegionalCell(pulumi.ComponentResource):
         self.region = cell.region
         self.serving = cell.role != "standby"
         child = pulumi.ResourceOptions(parent=self)
+        fan_out = self.serving and bool(config.events.topics)
 
         self.key = KmsKey(
             f"{name}-key",
@@ -92,6 +96,8 @@ class RegionalCell(pulumi.ComponentResource):
                     CLOUDWATCH_ALARMS_GRANT,
                     EVENTBRIDGE_GRANT,
                     log_delivery_grant(cell.region),
+                    # SNS writes this cell's event fan-out into its SSE-KMS queues (phase 3+).
+                    *([sns_delivery_grant(cell.region, base)] if fan_out else []),
                 ],
                 tags=tags,
             ),
@@ -152,6 +158,9 @@ class RegionalCell(pulumi.ComponentResource):
             self.search = self._create_search(name, config, cell, account_id, clients, search_topic, tags)
         writer = source
         self.queues, self.cluster, self.workloads = None, None, []
+        self.events: Events | None = None
+        self.stream: EventStream | None = None
+        resolve_alerts = None
         if self.serving:
             # The queue policies name the apps' Pod Identity roles, which the compute part creates
             # further down (it needs the queues first); deferred outputs close that loop and make each
@@ -159,7 +168,17 @@ class RegionalCell(pulumi.ComponentResource):
             # Every deferred output must be resolved, or the program never finishes.
             producers, resolve_producers = deferred_output()
             consumers, resolve_consumers = deferred_output()
-            self.queues = self._create_queues(name, config, base, account_id, producers, consumers, tags)
+            # The target queues admit the topics delivering to them, and the topics need the queues'
+            # ARNs; the event alarms need the alert topic, created last (monitoring).
+            sources, resolve_sources = deferred_output() if fan_out else ({}, None)
+            if fan_out or config.streaming is not None:
+                alerts, resolve_alerts = deferred_output()
+            self.queues = self._create_queues(name, config, base, account_id, producers, consumers, sources, tags)
+            if resolve_sources is not None:
+                self.events = self._create_events(name, config, base, account_id, producers, alerts, tags)
+                resolve_sources(self.events.sources)
+            if config.streaming is not None:
+                self.stream = self._create_stream(name, config, base, alerts, tags)
             services = self._services(config, cell, writer, edge)
             self.cluster, self.workloads = create_compute(self, name, base, config, cell, account_id, services, tags)
             api, worker = self.workloads
@@ -171,6 +190,8 @@ class RegionalCell(pulumi.ComponentResource):
         self.monitoring = self._create_monitoring(name, config, cell, base, account_id, tags)
         if resolve_search_topic is not None:
             resolve_search_topic(self.monitoring.topic_arn)
+        if resolve_alerts is not None:
+            resolve_alerts(self.monitoring.topic_arn)
         self.endpoints = self._endpoints(writer)
         self.register_outputs({"endpoints": self.endpoints, "region": self.region})
 
@@ -199,6 +220,11 @@ class RegionalCell(pulumi.ComponentResource):
         if self.search is not None:
             # Host name of the VPC endpoint: https://<it>, requests SigV4-signed for service "es".
             app_config["SEARCH_ENDPOINT"] = self.search.endpoint
+        topics = dict(self.events.topic_arns) if self.events else {}
+        for topic, arn in sorted(topics.items()):
+            app_config[f"EVENTS_TOPIC_ARN_{topic.upper().replace('-', '_')}"] = arn
+        if self.stream is not None:
+            app_config["EVENTS_STREAM_NAME"] = self.stream.stream_name
         return CellServices(
             vpc_cidr=cell.cidr,
             private_subnet_ids=list(self.network.private_subnet_ids),
@@ -218,6 +244,8 @@ class RegionalCell(pulumi.ComponentResource):
             bucket_arn=edge.assets.bucket_arn,
             bucket_key_arn=edge.assets_key.arn,
             search_domain_arn=self.search.arn if self.search is not None else None,
+            topic_arns=topics,
+            stream_arn=self.stream.stream_arn if self.stream else None,
         )
 
     def _create_primary(
@@ -333,6 +361,7 @@ class RegionalCell(pulumi.ComponentResource):
         account_id: pulumi.Input[str],
         producers: pulumi.Input[list[str]],
         consumers: pulumi.Input[list[str]],
+        sns_sources: pulumi.Input[dict[str, list[str]]],
         tags: dict[str, str],
     ) -> Queues:
         specs = [
@@ -354,6 +383,64 @@ class RegionalCell(pulumi.ComponentResource):
                 kms_key_arn=self.key.arn,
                 producer_role_arns=producers,
                 consumer_role_arns=consumers,
+                sns_topic_arns=sns_sources,
+                tags=tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _create_events(
+        self,
+        name: str,
+        config: StackConfig,
+        base: str,
+        account_id: pulumi.Input[str],
+        publishers: pulumi.Input[list[str]],
+        alerts: pulumi.Input[str],
+        tags: dict[str, str],
+    ) -> Events:
+        """SNS topics fanning out to the cell's queues; the apps (the queue producers) publish."""
+        assert self.queues is not None
+        topics = [
+            TopicSpec(
+                t.name,
+                tuple(SubscriptionSpec(s.queue, s.filter_policy, s.filter_policy_scope) for s in t.subscriptions),
+            )
+            for t in config.events.topics
+        ]
+        return Events(
+            f"{name}-events",
+            EventsArgs(
+                name_prefix=base,
+                topics=topics,
+                queue_arns=dict(self.queues.queue_arns),
+                account_id=account_id,
+                kms_key_arn=self.key.arn,
+                publisher_role_arns=publishers,
+                alarm_topic_arn=alerts,
+                tags=tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _create_stream(
+        self, name: str, config: StackConfig, base: str, alerts: pulumi.Input[str], tags: dict[str, str]
+    ) -> EventStream:
+        """The cell's Kinesis event stream (phase 4): the apps write, the worker reads."""
+        streaming = config.streaming
+        assert streaming is not None
+        return EventStream(
+            f"{name}-stream",
+            StreamArgs(
+                name=f"{base}-events",
+                kms_key_arn=self.key.arn,
+                shard_count=streaming.shards,
+                retention_hours=streaming.retention_hours,
+                shard_level_metrics=list(streaming.shard_level_metrics),
+                alarm_topic_arn=alerts,
+                alarm_prefix=base,
+                iterator_age_alarm_seconds=streaming.iterator_age_alarm_seconds,
+                write_throttle_alarm_records=streaming.write_throttle_alarm_records,
                 tags=tags,
             ),
             opts=pulumi.ResourceOptions(parent=self),
@@ -394,7 +481,9 @@ class RegionalCell(pulumi.ComponentResource):
                 db_instances=targets,
                 cache_nodes=list(self.cache.member_cluster_ids) if self.cache else [],
                 queues=sorted(self.queues.queue_names.values()) if self.queues else [],
-                dead_letter_queues=sorted(self.queues.dlq_names.values()) if self.queues else [],
+                # Job DLQs, then the event subscriptions' DLQs (SNS gave up delivering).
+                dead_letter_queues=(sorted(self.queues.dlq_names.values()) if self.queues else [])
+                + (sorted(self.events.dlq_names.values()) if self.events else []),
                 load_balancers=self._load_balancers(base),
                 log_retention_days=config.monitoring.log_retention_days,
                 dashboard=config.monitoring.dashboard,
@@ -434,6 +523,10 @@ class RegionalCell(pulumi.ComponentResource):
             endpoints["queueUrls"] = self.queues.queue_urls
         if self.search is not None:
             endpoints["searchEndpoint"] = self.search.endpoint
+        if self.events is not None:
+            endpoints["eventTopicArns"] = self.events.topic_arns
+        if self.stream is not None:
+            endpoints["eventStreamArn"] = self.stream.stream_arn
         return endpoints
 
 

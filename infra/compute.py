@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 
@@ -41,6 +41,11 @@ class AppGrants:
     db_user_arns: Sequence[str] = ()
     #: The OpenSearch domain's ARN; None where the cell has no domain.
     search_domain_arn: str | None = None
+    #: SNS event topics the app publishes to (encrypted with ``queue_key_arn``, the cell key).
+    publish_topic_arns: Sequence[str] = ()
+    #: Kinesis streams the app writes to / reads from (encrypted with the cell key).
+    write_stream_arns: Sequence[str] = ()
+    read_stream_arns: Sequence[str] = ()
 
 
 def _allow(sid: str, actions: list[str], resources: Sequence[str], condition: dict | None = None) -> dict:
@@ -81,7 +86,30 @@ def app_policy(grants: AppGrants) -> str:
         # HTTP requests to the domain's indices and APIs; the security plugin's role mapping of the
         # app's role decides which (fine-grained access control).
         statements.append(_allow("Search", ["es:ESHttp*"], [f"{grants.search_domain_arn}/*"]))
+    statements += _event_statements(grants)
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def _event_statements(grants: AppGrants) -> list[dict]:
+    """SNS publishing (the topic key through SNS only) and Kinesis writes/reads (the key only for
+    those streams' encryption context, ``aws:kinesis:arn``)."""
+    from components.streaming import CONSUMER_ACTIONS, PRODUCER_ACTIONS
+
+    statements = []
+    if grants.publish_topic_arns:
+        # An encrypted topic: the publisher generates and checks the data key (SNS key management).
+        via_sns = {"StringEquals": {"kms:ViaService": f"sns.{grants.region}.amazonaws.com"}}
+        statements.append(_allow("TopicKey", ["kms:GenerateDataKey*", "kms:Decrypt"], [grants.queue_key_arn], via_sns))
+        statements.append(_allow("PublishEvents", ["sns:Publish"], grants.publish_topic_arns))
+    for sid, arns, actions, key_action in (
+        ("WriteStream", grants.write_stream_arns, PRODUCER_ACTIONS, "kms:GenerateDataKey"),
+        ("ReadStream", grants.read_stream_arns, CONSUMER_ACTIONS, "kms:Decrypt"),
+    ):
+        if arns:
+            context = {"ArnEquals": {"kms:EncryptionContext:aws:kinesis:arn": sorted(set(arns))}}
+            statements.append(_allow(f"{sid}Key", [key_action], [grants.queue_key_arn], context))
+            statements.append(_allow(sid, list(actions), arns))
+    return statements
 
 
 def db_user_arn(region: str, account_id: str, resource_id: str, username: str) -> str:
@@ -116,6 +144,10 @@ class CellServices:
     bootstrap: Postgres | None = None
     #: The OpenSearch domain's ARN (primary cell, phase 3+); None elsewhere.
     search_domain_arn: pulumi.Input[str] | None = None
+    #: SNS event topics by name (phase 3+): both apps publish.
+    topic_arns: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    #: The Kinesis event stream (phase 4): both apps write, the worker reads.
+    stream_arn: pulumi.Input[str] | None = None
 
 
 def _sizing(app: AppConfig) -> dict[str, object]:
@@ -222,6 +254,8 @@ def create_compute(
         queues=pulumi.Output.all(*queue_arns),
         jobs=pulumi.Output.from_input(services.queue_arns[apps.worker.queue]),
         search=pulumi.Output.from_input(services.search_domain_arn or ""),
+        topics=pulumi.Output.all(*services.topic_arns.values()),
+        streams=pulumi.Output.all(*([services.stream_arn] if services.stream_arn is not None else [])),
     )
 
     def grants(v: dict, receive: bool) -> AppGrants:
@@ -243,6 +277,9 @@ def create_compute(
                 ),
             ],
             search_domain_arn=v["search"] or None,
+            publish_topic_arns=v["topics"],
+            write_stream_arns=v["streams"],
+            read_stream_arns=v["streams"] if receive else [],
         )
 
     bootstrap = _create_bootstrap(name, base, config, cell, account_id, services, cluster, tags, opts)

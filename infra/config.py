@@ -295,6 +295,57 @@ class QueueConfig(_Model):
     fifo: bool = False
 
 
+class SubscriptionConfig(_Model):
+    """One SQS subscription of an event topic. ``queue``: a ``platform:queues`` name (a standard
+    queue). ``filterPolicy``: SNS filter policy (at most 5 keys, 150 value combinations).
+    Default: none, every message. ``filterPolicyScope``: ``MessageAttributes`` (default) or
+    ``MessageBody``."""
+
+    queue: str
+    filter_policy: dict[str, Any] | None = None
+    filter_policy_scope: Literal["MessageAttributes", "MessageBody"] = "MessageAttributes"
+
+
+class TopicConfig(_Model):
+    """One SNS event topic (standard, KMS-encrypted with the cell key) and its subscriptions (at
+    least one). Each subscription delivers raw messages and has its own dead-letter queue."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,19}$")]
+    subscriptions: Annotated[list[SubscriptionConfig], Field(min_length=1)]
+
+
+class EventsConfig(_Model):
+    """SNS fan-out to SQS in every serving cell (SPEC phase 3+). ``topics``: default none; phase 3
+    and 4 need at least one. Publishers are the api and worker roles."""
+
+    topics: list[TopicConfig] = []
+
+
+class StreamingConfig(_Model):
+    """Event streaming on Kinesis Data Streams in every serving cell (SPEC phase 4; the choice and
+    its numbers: docs/architecture.md). Defaults: 4 provisioned shards (4 MiB/s or 4,000 records/s
+    of writes: 2x a 2,000 events/s x 1 KB peak), 24 h retention (included in the shard price), no
+    shard-level metrics (billed), page when consumers lag 300 s or writes are throttled for 5 min.
+    Change ``shards`` in steps of at most x2 (UpdateShardCount)."""
+
+    shards: Annotated[int, Field(ge=1, le=500)] = 4
+    retention_hours: Annotated[int, Field(ge=24, le=8760)] = 24
+    shard_level_metrics: list[
+        Literal[
+            "IncomingBytes",
+            "IncomingRecords",
+            "OutgoingBytes",
+            "OutgoingRecords",
+            "WriteProvisionedThroughputExceeded",
+            "ReadProvisionedThroughputExceeded",
+            "IteratorAgeMilliseconds",
+            "ALL",
+        ]
+    ] = []
+    iterator_age_alarm_seconds: Annotated[int, Field(ge=1, le=604800)] = 300
+    write_throttle_alarm_records: Annotated[int, Field(ge=0)] = 0
+
+
 class ThresholdsConfig(_Model):
     """Alarm thresholds; defaults are the seed guides' (CPU 70%, connections and memory 80%).
 
@@ -578,6 +629,8 @@ class StackConfig(_Model):
     cache: CacheConfig = CacheConfig()
     assets: AssetsConfig = AssetsConfig()
     queues: list[QueueConfig] = [QueueConfig(name="jobs")]
+    events: EventsConfig = EventsConfig()
+    streaming: StreamingConfig | None = None
     monitoring: MonitoringConfig = MonitoringConfig()
     search: SearchConfig = SearchConfig()
     cluster: ClusterConfig

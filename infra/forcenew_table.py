@@ -93,6 +93,9 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": _keys("queueUrl"),
     "aws:sns/topic:Topic": _NAMED | {"fifoTopic"},
     "aws:sns/topicPolicy:TopicPolicy": _keys("arn"),
+    # Kinesis stream: `name` is its only ForceNew attribute; mode, shard count, retention, encryption
+    # and shard-level metrics have update calls (TF internal/service/kinesis/stream.go).
+    # SNS subscription: endpoint, protocol and topic_arn are ForceNew; filter/redrive/raw delivery update.
     "aws:sns/topicSubscription:TopicSubscription": _keys("endpoint protocol topic"),
     "aws:kinesis/stream:Stream": _keys("name"),
     "aws:msk/cluster:Cluster": _keys("clusterName"),

@@ -131,6 +131,20 @@ def _topic(props: Mapping[str, Any], protect: bool) -> str | None:
     return None if props.get("kmsMasterKeyId") else "SNS topic must be encrypted with KMS"
 
 
+def _sqs_subscription(props: Mapping[str, Any], protect: bool) -> str | None:
+    # SNS drops what it cannot deliver (policy, key, attribute limits) unless the subscription has a DLQ.
+    if props.get("protocol") != "sqs" or props.get("redrivePolicy"):
+        return None
+    return "an SQS subscription must have a redrive policy (its own dead-letter queue)"
+
+
+def _stream(props: Mapping[str, Any], protect: bool) -> str | None:
+    key = props.get("kmsKeyId") or ""
+    if props.get("encryptionType") != "KMS" or not key or key == "alias/aws/kinesis":
+        return "stream must be encrypted with a customer-managed KMS key (encryptionType KMS)"
+    return None
+
+
 def _log_group(props: Mapping[str, Any], protect: bool) -> str | None:
     problems = []
     if not props.get("kmsKeyId"):
@@ -255,6 +269,18 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("sqs-encrypted", "Queues are encrypted at rest.", frozenset({"aws:sqs/queue:Queue"}), _queue),
     Rule("sns-encrypted", "Topics are encrypted at rest.", frozenset({"aws:sns/topic:Topic"}), _topic),
+    Rule(
+        "sns-sqs-subscription-dlq",
+        "SNS subscriptions to SQS have a redrive policy (a dead-letter queue).",
+        frozenset({"aws:sns/topicSubscription:TopicSubscription"}),
+        _sqs_subscription,
+    ),
+    Rule(
+        "kinesis-encrypted",
+        "Kinesis streams are encrypted with a customer-managed key.",
+        frozenset({"aws:kinesis/stream:Stream"}),
+        _stream,
+    ),
     Rule(
         "logs-encrypted-retained",
         "Log groups are KMS-encrypted, kept at least a year, protected and deletion-protected.",

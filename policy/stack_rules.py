@@ -8,12 +8,14 @@ try:  # a package for the tests, flat modules for the policy runtime
     from .alert_rules import eventbridge_sns_targets
     from .database_rules import replica_connections, replica_topology
     from .dns_rules import dns_health_checks
+    from .event_rules import sns_sqs_delivery
     from .graph import StackResource
     from .network_rules import BUCKET_ENCRYPTION, FLOW_LOG, LOG_GROUP, VPC, flow_log_violations
 except ImportError:
     from alert_rules import eventbridge_sns_targets
     from database_rules import replica_connections, replica_topology
     from dns_rules import dns_health_checks
+    from event_rules import sns_sqs_delivery
     from graph import StackResource
     from network_rules import BUCKET_ENCRYPTION, FLOW_LOG, LOG_GROUP, VPC, flow_log_violations
 
@@ -29,6 +31,7 @@ __all__ = [
     "flow_log_violations",
     "replica_connections",
     "replica_topology",
+    "sns_sqs_delivery",
 ]
 
 #: (name, description, rule) of every cross-resource rule.
@@ -37,6 +40,11 @@ STACK_RULES = (
         "eventbridge-can-publish-to-sns",
         "EventBridge targets on our SNS topics are allowed by the topic policy and the topic's key.",
         eventbridge_sns_targets,
+    ),
+    (
+        "sns-can-deliver-to-sqs",
+        "Every SQS subscription's queue and DLQ let SNS deliver from the topic (queue policy, queue key).",
+        sns_sqs_delivery,
     ),
     (
         "vpc-flow-logs-encrypted",

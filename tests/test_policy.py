@@ -171,6 +171,7 @@ def _evaluate_stack(resources: list[RecordedResource]) -> list[str]:
 def test_the_stack_policies_pass_every_phase(phase_plan):
     assert [p.name for p in STACK_POLICIES] == [
         "eventbridge-can-publish-to-sns",
+        "sns-can-deliver-to-sqs",
         "vpc-flow-logs-encrypted",
         "rds-replica-topology",
         "rds-replica-max-connections",
