@@ -86,6 +86,8 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _keys("bucket"),
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _keys("bucket"),
     "aws:s3/bucketPolicy:BucketPolicy": _keys("bucket"),
+    # The provider's documented "forces new resource": bucket only; rules update in place.
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": _keys("bucket"),
     # Messaging and streaming.
     "aws:sqs/queue:Queue": _NAMED | {"fifoQueue"},
     "aws:sqs/queuePolicy:QueuePolicy": _keys("queueUrl"),
@@ -134,6 +136,23 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws:cloudfront/distribution:Distribution": frozenset(),
     "aws:cloudfront/originAccessControl:OriginAccessControl": frozenset(),
     "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": frozenset(),
+    # Checked in internal/service/cloudfront/public_key.go (encoded_key, name, name_prefix are
+    # ForceNew; encoded_key_wo_version too, not in pulumi-aws 7.51.1) and key_group.go (nothing is). Cache and origin request
+    # policies update in place (UpdateCachePolicy/UpdateOriginRequestPolicy take the whole config).
+    "aws:cloudfront/publicKey:PublicKey": _keys("encodedKey name namePrefix"),
+    "aws:cloudfront/keyGroup:KeyGroup": frozenset(),
+    "aws:cloudfront/cachePolicy:CachePolicy": frozenset(),
+    "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": frozenset(),
+    # Standard logging v2, checked in internal/service/logs/delivery_source.go, delivery_destination.go
+    # and delivery.go (RequiresReplace plan modifiers). The destination's resource ARN replaces only
+    # when its service changes (RequiresReplaceIf); guarded as a whole here.
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": _keys("logType name resourceArn"),
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": _keys(
+        "name outputFormat deliveryDestinationConfiguration"
+    ),
+    "aws:cloudwatch/logDelivery:LogDelivery": _keys("deliveryDestinationArn deliverySourceName"),
+    # Registry-level; PutReplicationConfiguration replaces the configuration in place.
+    "aws:ecr/replicationConfiguration:ReplicationConfiguration": frozenset(),
     "aws:wafv2/webAcl:WebAcl": _NAMED | {"scope"},
     "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": _keys("resourceArn"),
     "aws:iam/role:Role": _NAMED | {"path"},

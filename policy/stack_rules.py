@@ -7,11 +7,13 @@ from __future__ import annotations
 try:  # a package for the tests, flat modules for the policy runtime
     from .alert_rules import eventbridge_sns_targets
     from .database_rules import replica_connections, replica_topology
+    from .edge_rules import cdn_access_log_violations, origin_group_violations
     from .graph import StackResource
     from .network_rules import BUCKET_ENCRYPTION, FLOW_LOG, LOG_GROUP, VPC, flow_log_violations
 except ImportError:
     from alert_rules import eventbridge_sns_targets
     from database_rules import replica_connections, replica_topology
+    from edge_rules import cdn_access_log_violations, origin_group_violations
     from graph import StackResource
     from network_rules import BUCKET_ENCRYPTION, FLOW_LOG, LOG_GROUP, VPC, flow_log_violations
 
@@ -22,8 +24,10 @@ __all__ = [
     "STACK_RULES",
     "VPC",
     "StackResource",
+    "cdn_access_log_violations",
     "eventbridge_sns_targets",
     "flow_log_violations",
+    "origin_group_violations",
     "replica_connections",
     "replica_topology",
 ]
@@ -50,5 +54,15 @@ STACK_RULES = (
         "rds-replica-max-connections",
         "Every replica pins max_connections at least as high as its source.",
         replica_connections,
+    ),
+    (
+        "cloudfront-logging-v2",
+        "Every distribution delivers access logs through standard logging v2 (a us-east-1 delivery source).",
+        cdn_access_log_violations,
+    ),
+    (
+        "cloudfront-origin-group-readable",
+        "Every origin-group member has origin access control and a bucket policy letting the distribution read.",
+        origin_group_violations,
     ),
 )
