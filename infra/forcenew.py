@@ -137,8 +137,9 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws:cloudfront/originAccessControl:OriginAccessControl": frozenset(),
     "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": frozenset(),
     # Checked in internal/service/cloudfront/public_key.go (encoded_key, name, name_prefix are
-    # ForceNew; encoded_key_wo_version too, not in pulumi-aws 7.51.1) and key_group.go (nothing is). Cache and origin request
-    # policies update in place (UpdateCachePolicy/UpdateOriginRequestPolicy take the whole config).
+    # ForceNew; encoded_key_wo_version too, absent from pulumi-aws 7.51.1) and key_group.go (none).
+    # Cache and origin request policies: not read line by line; their Update APIs take the whole
+    # config, so they are taken to update in place (no data in them either way).
     "aws:cloudfront/publicKey:PublicKey": _keys("encodedKey name namePrefix"),
     "aws:cloudfront/keyGroup:KeyGroup": frozenset(),
     "aws:cloudfront/cachePolicy:CachePolicy": frozenset(),
