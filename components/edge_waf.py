@@ -11,6 +11,11 @@ AWS constraints relied on:
   action does not change it): https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html,
   https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-use-case.html,
   https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-ip-rep.html.
+- The anonymous IP list group (``AWSManagedRulesAnonymousIpList``, 50 WCUs, same page) has two
+  rules, ``AnonymousIPList`` (VPNs, Tor, proxies) and ``HostingProviderIPList`` (cloud hosting),
+  both Block by default, and labels what they match
+  (``awswaf:managed:aws:anonymous-ip-list:<rule>``). With ``anonymous_ip`` both are overridden to
+  Count: see :data:`ANONYMOUS_IP_GROUP` for why.
   A rate-based rule costs 2, a regex match 3, a size constraint 1, plus 10 per text
   transformation: https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statements-match.html,
   https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based.html.
@@ -44,6 +49,16 @@ MANAGED_RULE_GROUPS: dict[str, int] = {
     "AWSManagedRulesKnownBadInputsRuleSet": 200,
     "AWSManagedRulesSQLiRuleSet": 200,
 }
+
+#: The anonymous IP list group, its capacity and rules. Counted, not blocked, on the CDN's ACL:
+#: VPN, privacy-proxy and Tor users are legitimate users of a consumer app, and
+#: the link-preview bots that fetch shared images run on cloud hosting; blocking either breaks
+#: real traffic, while Count gives per-rule metrics and labels in the WAF log to decide on
+#: (e.g. a tighter rate limit for labelled requests) with data. 50 WCUs: the CDN ACL stays at
+#: 1,177 of the 1,500 priced in.
+ANONYMOUS_IP_GROUP = "AWSManagedRulesAnonymousIpList"
+ANONYMOUS_IP_WCU = 50
+ANONYMOUS_IP_RULES = ("AnonymousIPList", "HostingProviderIPList")
 
 #: The Core Rule Set and its rule that blocks every body over 8 KB.
 CORE_RULE_SET = "AWSManagedRulesCommonRuleSet"
@@ -82,6 +97,8 @@ class EdgeWafArgs:
             fixed 8 KB ``SizeRestrictions_BODY`` only counts and the rule ``MaxRequestBody``
             answers 413 above this limit instead (see :mod:`components.waf_body` for what WAF
             can and cannot see). Default: none (the CRS's 8 KB block applies).
+        anonymous_ip: Add the anonymous IP list group after IP reputation, its rules set to Count
+            (see :data:`ANONYMOUS_IP_GROUP`). Default: off.
         tags: Extra tags. Default: none.
     """
 
@@ -91,6 +108,7 @@ class EdgeWafArgs:
     log_retention_days: int = 365
     scope: Literal["CLOUDFRONT", "REGIONAL"] = "CLOUDFRONT"
     max_body_bytes: int | None = None
+    anonymous_ip: bool = False
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -108,10 +126,14 @@ def _managed_group(group: str, max_body_bytes: int | None) -> dict:
     statement = {"name": group, "vendor_name": "AWS"}
     if group == CORE_RULE_SET and max_body_bytes is not None:
         statement["rule_action_overrides"] = [{"name": CRS_BODY_SIZE_RULE, "action_to_use": {"count": {}}}]
+    if group == ANONYMOUS_IP_GROUP:
+        statement["rule_action_overrides"] = [{"name": r, "action_to_use": {"count": {}}} for r in ANONYMOUS_IP_RULES]
     return {"managed_rule_group_statement": statement}
 
 
-def web_acl_rules(name: str, rate_limit_per_5min: int, max_body_bytes: int | None = None) -> list[dict]:
+def web_acl_rules(
+    name: str, rate_limit_per_5min: int, max_body_bytes: int | None = None, anonymous_ip: bool = False
+) -> list[dict]:
     """The ACL's rules in priority order: the body limit (if any), the managed groups, then a
     per-IP rate-based block.
 
@@ -128,13 +150,16 @@ def web_acl_rules(name: str, rate_limit_per_5min: int, max_body_bytes: int | Non
                 "statement": body_limit_statement(max_body_bytes),
             }
         )
+    groups = list(MANAGED_RULE_GROUPS)
+    if anonymous_ip:
+        groups.insert(1, ANONYMOUS_IP_GROUP)
     rules += [
         {
             "name": group,
             "override_action": {"none": {}},
             "statement": _managed_group(group, max_body_bytes),
         }
-        for group in MANAGED_RULE_GROUPS
+        for group in groups
     ]
     rules.append(
         {
@@ -162,7 +187,7 @@ def web_acl_capacity(rules: list[dict]) -> int:
     for rule in rules:
         ((kind, statement),) = rule["statement"].items()
         if kind == "managed_rule_group_statement":
-            total += MANAGED_RULE_GROUPS[statement["name"]]
+            total += {**MANAGED_RULE_GROUPS, ANONYMOUS_IP_GROUP: ANONYMOUS_IP_WCU}[statement["name"]]
         elif kind in STATEMENT_WCU:
             transformations = statement.get("text_transformations", [])
             total += STATEMENT_WCU[kind] + TEXT_TRANSFORMATION_WCU * len(transformations)
@@ -186,7 +211,7 @@ class EdgeWaf(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EdgeWafArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:security:EdgeWaf", name, None, opts)
-        rules = web_acl_rules(args.name, args.rate_limit_per_5min, args.max_body_bytes)
+        rules = web_acl_rules(args.name, args.rate_limit_per_5min, args.max_body_bytes, args.anonymous_ip)
         capacity = web_acl_capacity(rules)
         if capacity > PRICED_CAPACITY_WCU:
             raise ValueError(f"web ACL {args.name} needs {capacity} WCUs, over the {PRICED_CAPACITY_WCU} priced in")

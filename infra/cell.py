@@ -199,6 +199,7 @@ class RegionalCell(pulumi.ComponentResource):
         """What the cell's apps connect to: plain values and outputs of the data components."""
         assert self.cache is not None and self.queues is not None
         db = config.database
+        bucket_name, bucket_arn, bucket_key_arn = edge.assets_bucket(cell.region)
         app_config: dict[str, pulumi.Input[str]] = {
             "AWS_REGION": cell.region,
             # IAM tokens are signed for the host's region: the writer proxy lives in the primary's.
@@ -212,9 +213,13 @@ class RegionalCell(pulumi.ComponentResource):
             "DB_READER_USER": db.reader_username,
             "CACHE_ENDPOINT": self.cache.endpoint,
             "CACHE_PORT": "6379",
-            "ASSETS_BUCKET": edge.assets.bucket_name,
-            "CDN_DOMAIN": edge.assets.distribution_domain_name,
+            # The region's own bucket (phase 4, replicated), reached through the S3 gateway endpoint.
+            "ASSETS_BUCKET": bucket_name,
+            "CDN_DOMAIN": edge.cdn_domain,
         }
+        if edge.assets.public_key_id is not None:
+            # Which public key CloudFront checks signed upload URLs with; the private key is the app team's.
+            app_config["CDN_SIGNING_KEY_ID"] = edge.assets.public_key_id
         for queue, url in sorted(self.queues.queue_urls.items()):
             app_config[f"QUEUE_URL_{queue.upper().replace('-', '_')}"] = url
         if self.search is not None:
@@ -241,8 +246,8 @@ class RegionalCell(pulumi.ComponentResource):
             bootstrap=writer if self.database is not None else None,
             queue_arns=dict(self.queues.queue_arns),
             queue_urls=dict(self.queues.queue_urls),
-            bucket_arn=edge.assets.bucket_arn,
-            bucket_key_arn=edge.assets_key.arn,
+            bucket_arn=bucket_arn,
+            bucket_key_arn=bucket_key_arn,
             search_domain_arn=self.search.arn if self.search is not None else None,
             topic_arns=topics,
             stream_arn=self.stream.stream_arn if self.stream else None,

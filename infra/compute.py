@@ -15,6 +15,7 @@ import pulumi
 
 from components.cluster import EksCluster, EksClusterArgs
 from components.db_bootstrap import DbBootstrap, DbBootstrapArgs
+from components.ecr_replication import regional_image
 from components.edge_waf import EdgeWaf, EdgeWafArgs
 from components.keda import Keda, KedaArgs
 from components.observability import ClusterObservability, ClusterObservabilityArgs
@@ -150,10 +151,14 @@ class CellServices:
     stream_arn: pulumi.Input[str] | None = None
 
 
-def _sizing(app: AppConfig) -> dict[str, object]:
-    """The WorkloadArgs fields an app's config sets: image, replica range, requests and limits."""
+def _sizing(app: AppConfig, registry_region: str, region: str) -> dict[str, object]:
+    """The WorkloadArgs fields an app's config sets: image, replica range, requests and limits.
+
+    An image in the primary region's ECR registry runs as its replica in ``region``
+    (``components.ecr_replication.regional_image``; the edge layer replicates those repositories).
+    """
     return {
-        "image": app.image,
+        "image": regional_image(app.image, registry_region, region),
         "min_replicas": app.min_replicas,
         "max_replicas": app.max_replicas,
         "cpu_request_m": app.cpu_request_m,
@@ -305,7 +310,7 @@ def create_compute(
         WorkloadArgs(
             app="api",
             namespace=API_NAMESPACE,
-            **_sizing(apps.api),
+            **_sizing(apps.api, config.primary.region, cell.region),
             port=apps.api.port,
             health_path=apps.api.health_path,
             # WAF can only compare a declared Content-Length; the API refuses the bodies it cannot see.
@@ -333,7 +338,7 @@ def create_compute(
         WorkloadArgs(
             app="worker",
             namespace=WORKER_NAMESPACE,
-            **_sizing(apps.worker),
+            **_sizing(apps.worker, config.primary.region, cell.region),
             port=None,
             health_path=None,
             liveness_exec=list(apps.worker.liveness_command),

@@ -21,6 +21,7 @@ import pulumi_aws as aws
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from components.assets import VIEWER_TLS_POLICIES, signing_key_problem
 from components.base import YEAR_LOG_RETENTION_DAYS
 from components.redis import NODE_MEMORY_GIB
 
@@ -271,10 +272,19 @@ class CacheConfig(_Model):
 
 
 class AssetsConfig(_Model):
-    """S3 + CloudFront for uploads and static assets. Defaults: price class 100 (North America and
-    Europe edges), objects to Standard-IA after 30 days, old versions kept 90 days, WAF rate limit
-    2000 requests per 5 minutes per IP, no custom domain (``aliases`` needs ``certificateArn``, an
-    ACM certificate in us-east-1)."""
+    """S3 + CloudFront for uploads and static assets (``components/assets.py``). Defaults: price
+    class 100 (North America and Europe edges), objects to Standard-IA after 30 days, old versions
+    kept 90 days, WAF rate limit 2000 requests per 5 minutes per IP.
+
+    ``aliases`` + ``certificateArn`` (an ACM certificate in us-east-1): the CDN's own domain;
+    required from phase 2 (default: none, the ``*.cloudfront.net`` certificate, which negotiates
+    TLS 1.0). ``minimumProtocolVersion``: viewer security policy, ``TLSv1.2_2021`` (default),
+    ``TLSv1.2_2025`` or ``TLSv1.3_2025``. ``signingPublicKeyPem``: the public half (RSA 2048 or
+    ECDSA P-256, PEM) of the key the apps sign private-upload URLs with; required from phase 2
+    (SPEC §3 signed URLs); the private key stays with the app team. ``uploadsPathPattern``: the
+    paths that need a signed URL (default ``/uploads/*``). ``apiCachePathPattern``: public API
+    GETs cached at the edge from phase 3 (default ``/api/public/*``), at most
+    ``apiCacheMaxTtlSeconds`` (default 300) and only as long as the API's ``Cache-Control`` says."""
 
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
     transition_to_ia_days: Annotated[int, Field(ge=30, le=3650)] = 30
@@ -282,6 +292,19 @@ class AssetsConfig(_Model):
     waf_rate_limit: Annotated[int, Field(ge=100, le=2_000_000_000)] = 2000
     aliases: list[Annotated[str, Field(pattern=r"^[a-z0-9*][a-z0-9.-]+\.[a-z]{2,}$")]] = []
     certificate_arn: Annotated[str, Field(pattern=r"^arn:aws:acm:us-east-1:\d{12}:certificate/")] | None = None
+    minimum_protocol_version: Literal[VIEWER_TLS_POLICIES] = "TLSv1.2_2021"  # type: ignore[valid-type]
+    signing_public_key_pem: str | None = None
+    uploads_path_pattern: Annotated[str, Field(pattern=r"^/[\w.-]+(/[\w.-]+)*/\*$")] = "/uploads/*"
+    api_cache_path_pattern: Annotated[str, Field(pattern=r"^/[\w.-]+(/[\w.-]+)*/\*$")] = "/api/public/*"
+    api_cache_max_ttl_seconds: Annotated[int, Field(ge=1, le=86400)] = 300
+
+    @field_validator("signing_public_key_pem")
+    @classmethod
+    def _signing_key(cls, value: str | None) -> str | None:
+        problem = signing_key_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class QueueConfig(_Model):

@@ -27,7 +27,7 @@ def build(config: StackConfig) -> dict[str, object]:
     # One invoke for the whole program: key and queue policies name the account.
     account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=primary_provider)).account_id
 
-    edge = EdgeLayer("edge", config, account_id, primary_provider, providers[EDGE_REGION])
+    edge = EdgeLayer("edge", config, account_id, primary_provider, providers[EDGE_REGION], providers=providers)
     cells: list[RegionalCell] = []
     for cell in config.regions:
         cells.append(

@@ -60,6 +60,7 @@ def check_rules(config: StackConfig) -> None:
     _check_capacity(config)
     _check_phase(config)
     _check_search(config)
+    _check_edge_phase(config)
 
 
 def _check_regions(config: StackConfig) -> None:
@@ -232,6 +233,33 @@ def _check_dns(config: StackConfig) -> None:
             raise ConfigError(
                 f"platform:assets.aliases[{index}]", alias, f"must be inside platform:dns.zoneName {zone!r}"
             )
+
+
+def _check_edge_phase(config: StackConfig) -> None:
+    """SPEC §3 "Assets/uploads": signed URLs from phase 2, API edge caching from phase 3."""
+    assets = config.assets
+    if config.phase >= 2 and not assets.aliases:
+        # Private uploads (signed URLs) start in phase 2; they are not served with TLS 1.0.
+        raise ConfigError(
+            "platform:assets.aliases",
+            [],
+            f"phase {config.phase} serves the CDN on its own domain (TLS 1.2+): a name covered by certificateArn",
+        )
+    if config.phase >= 2 and not assets.signing_public_key_pem:
+        raise ConfigError(
+            "platform:assets.signingPublicKeyPem",
+            None,
+            f"phase {config.phase} signs private-upload URLs: the PEM public key (RSA 2048 or ECDSA P-256) "
+            "whose private key the apps hold",
+            missing=True,
+        )
+    if config.phase >= 3 and not config.apps.api.host:
+        raise ConfigError(
+            "platform:apps.api.host",
+            None,
+            f"phase {config.phase} caches public API GETs at the edge: the API's public host name",
+            missing=True,
+        )
 
 
 def _check_queues(config: StackConfig) -> None:

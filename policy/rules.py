@@ -179,13 +179,46 @@ def _subnet(props: Mapping[str, Any], protect: bool) -> str | None:
     return "subnets must not auto-assign public IPs" if props.get("mapPublicIpOnLaunch") else None
 
 
+#: CloudFront viewer security policies with nothing below TLS 1.2 (API_ViewerCertificate).
+_VIEWER_TLS = {"TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"}
+_FAILOVER_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
 def _distribution(props: Mapping[str, Any], protect: bool) -> str | None:
+    # Logs are standard logging v2 (stack rule cloudfront-logging-v2); legacy logging needs ACLs
+    # on the log bucket. Origin groups fail over only GET/HEAD/OPTIONS (CloudFront refuses others).
+    problems = []
     behaviors = [props.get("defaultCacheBehavior") or {}] + list(props.get("orderedCacheBehaviors") or [])
     if any(b.get("viewerProtocolPolicy") not in ("redirect-to-https", "https-only") for b in behaviors):
-        return "every cache behaviour must redirect to or require HTTPS"
-    if not props.get("loggingConfig"):
-        return "access logging must be on"
-    return None
+        problems.append("every cache behaviour must redirect to or require HTTPS")
+    certificate = props.get("viewerCertificate") or {}
+    if certificate.get("cloudfrontDefaultCertificate") or certificate.get("minimumProtocolVersion") not in _VIEWER_TLS:
+        problems.append(f"viewers need our certificate with a TLS 1.2+ policy ({', '.join(sorted(_VIEWER_TLS))})")
+    if props.get("loggingConfig"):
+        problems.append("no legacy standard logging (it writes through S3 ACLs): use standard logging v2")
+    groups = {g.get("originId") for g in props.get("originGroups") or []}
+    if any(
+        b.get("targetOriginId") in groups and set(b.get("allowedMethods") or []) - _FAILOVER_METHODS for b in behaviors
+    ):
+        problems.append("a behaviour targeting an origin group may allow only GET, HEAD and OPTIONS")
+    return "; ".join(problems) or None
+
+
+def _replication(props: Mapping[str, Any], protect: bool) -> str | None:
+    # S3 replicates SSE-KMS objects only when asked to, with a key in the destination's region;
+    # RTC requires replication metrics (replication-config-for-kms-objects, replication-time-control).
+    problems = []
+    for rule in props.get("rules") or []:
+        criteria = (rule.get("sourceSelectionCriteria") or {}).get("sseKmsEncryptedObjects") or {}
+        destination = rule.get("destination") or {}
+        if criteria.get("status") != "Enabled" or not (destination.get("encryptionConfiguration") or {}).get(
+            "replicaKmsKeyId"
+        ):
+            problems.append(f"rule {rule.get('id')}: replicate SSE-KMS objects and encrypt replicas with a KMS key")
+        rtc = (destination.get("replicationTime") or {}).get("status") == "Enabled"
+        if rtc and (destination.get("metrics") or {}).get("status") != "Enabled":
+            problems.append(f"rule {rule.get('id')}: replication time control needs metrics enabled")
+    return "; ".join(problems) or None
 
 
 def _launch_template(props: Mapping[str, Any], protect: bool) -> str | None:
@@ -311,10 +344,16 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("no-public-ip-subnets", "Subnets never hand out public IPs.", frozenset({"aws:ec2/subnet:Subnet"}), _subnet),
     Rule(
-        "cloudfront-https-logged",
-        "CloudFront serves HTTPS only and logs requests.",
+        "cloudfront-https-tls12",
+        "CloudFront serves HTTPS only, TLS 1.2+ on our certificate, without legacy (ACL) logging.",
         frozenset({"aws:cloudfront/distribution:Distribution"}),
         _distribution,
+    ),
+    Rule(
+        "s3-replication-encrypted",
+        "S3 replication replicates KMS-encrypted objects and re-encrypts replicas with a KMS key.",
+        frozenset({"aws:s3/bucketReplicationConfig:BucketReplicationConfig"}),
+        _replication,
     ),
     Rule(
         "imdsv2",

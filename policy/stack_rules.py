@@ -8,6 +8,7 @@ try:  # a package for the tests, flat modules for the policy runtime
     from .alert_rules import eventbridge_sns_targets
     from .database_rules import replica_connections, replica_topology
     from .dns_rules import dns_health_checks
+    from .edge_rules import cdn_access_log_violations, origin_group_violations
     from .event_rules import sns_sqs_delivery
     from .graph import StackResource
     from .network_rules import BUCKET_ENCRYPTION, FLOW_LOG, LOG_GROUP, VPC, flow_log_violations
@@ -15,6 +16,7 @@ except ImportError:
     from alert_rules import eventbridge_sns_targets
     from database_rules import replica_connections, replica_topology
     from dns_rules import dns_health_checks
+    from edge_rules import cdn_access_log_violations, origin_group_violations
     from event_rules import sns_sqs_delivery
     from graph import StackResource
     from network_rules import BUCKET_ENCRYPTION, FLOW_LOG, LOG_GROUP, VPC, flow_log_violations
@@ -27,8 +29,10 @@ __all__ = [
     "VPC",
     "StackResource",
     "dns_health_checks",
+    "cdn_access_log_violations",
     "eventbridge_sns_targets",
     "flow_log_violations",
+    "origin_group_violations",
     "replica_connections",
     "replica_topology",
     "sns_sqs_delivery",
@@ -67,5 +71,15 @@ STACK_RULES = (
         "Every latency record of the API has a health check and evaluates its ALB's health; every health "
         "check has a HealthCheckStatus alarm in us-east-1 that notifies; CloudFront aliases evaluate no health.",
         dns_health_checks,
+    ),
+    (
+        "cloudfront-logging-v2",
+        "Every distribution delivers access logs through standard logging v2 (a us-east-1 delivery source).",
+        cdn_access_log_violations,
+    ),
+    (
+        "cloudfront-origin-group-readable",
+        "Every origin-group member has origin access control and a bucket policy letting the distribution read.",
+        origin_group_violations,
     ),
 )

@@ -358,3 +358,37 @@ def test_unknown_keys_in_any_section_are_named(section, key):
     raw.setdefault(section, {})[key] = 1
     error = _error(raw)
     assert error.path == f"platform:{section}.{key}"
+
+
+@pytest.mark.parametrize(
+    ("stack", "mutate", "path", "fragment"),
+    [
+        ("phase2", lambda a: a.pop("aliases"), "platform:assets.aliases", "own domain"),
+        ("phase2", lambda a: a.pop("signingPublicKeyPem"), "platform:assets.signingPublicKeyPem", "signs"),
+        ("phase2", lambda a: a.update(signingPublicKeyPem="not a key"), "platform:assets.signingPublicKeyPem", "PEM"),
+        (
+            "phase2",
+            lambda a: a.update(minimumProtocolVersion="TLSv1.2_2019"),
+            "platform:assets.minimumProtocolVersion",
+            "TLSv1.2_2021",
+        ),
+        ("phase2", lambda a: a.update(uploadsPathPattern="uploads"), "platform:assets.uploadsPathPattern", "pattern"),
+    ],
+)
+def test_edge_settings_are_validated_and_required_by_phase(stack, mutate, path, fragment):
+    raw = _raw(stack)
+    mutate(raw["assets"])
+    error = _error(raw)
+    assert error.path == path
+    assert fragment in str(error)
+
+
+def test_phase_3_needs_the_api_host_for_edge_caching_and_phase_1_needs_no_signing_key():
+    raw = _raw("phase3")
+    raw["apps"]["api"].pop("host")
+    error = _error(raw)
+    assert error.path == "platform:apps.api.host" and "caches public API GETs" in str(error)
+    raw = _raw("phase1")
+    raw["assets"].pop("aliases")
+    raw["assets"].pop("certificateArn")
+    assert load_config(_flat(raw)).assets.signing_public_key_pem is None

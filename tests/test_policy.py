@@ -131,12 +131,61 @@ def test_the_opensearch_rule_catches_each_violation(edit):
     assert any(v.startswith("opensearch-secure: ") for v in _evaluate(domain, props))
 
 
-def test_https_is_required_on_the_cdn():
-    resource = _first("phase2", "aws:cloudfront/distribution:Distribution")
+def _cdn_violations(phase: str, edit) -> list[str]:
+    resource = _first(phase, "aws:cloudfront/distribution:Distribution")
     assert _evaluate(resource) == []
     props = copy.deepcopy(resource.inputs)
-    props["defaultCacheBehavior"]["viewerProtocolPolicy"] = "allow-all"
-    assert any(v.startswith("cloudfront-https-logged: ") for v in _evaluate(resource, props))
+    edit(props)
+    return [v for v in _evaluate(resource, props) if v.startswith("cloudfront-https-tls12: ")]
+
+
+def test_https_is_required_on_the_cdn():
+    def edit(props):
+        props["defaultCacheBehavior"]["viewerProtocolPolicy"] = "allow-all"
+
+    assert any("HTTPS" in v for v in _cdn_violations("phase2", edit))
+
+
+@pytest.mark.parametrize(
+    "certificate",
+    [{"cloudfrontDefaultCertificate": True}, {"acmCertificateArn": "arn:x", "minimumProtocolVersion": "TLSv1.2_2019"}],
+)
+def test_the_cdn_needs_our_certificate_with_tls_1_2_or_newer(certificate):
+    assert any("TLS 1.2+" in v for v in _cdn_violations("phase2", lambda p: p.update(viewerCertificate=certificate)))
+
+
+def test_legacy_acl_logging_on_the_cdn_is_refused():
+    legacy = {"loggingConfig": {"bucket": "acme-prod-logs-use1.s3.amazonaws.com", "prefix": "cloudfront/"}}
+    assert any("legacy standard logging" in v for v in _cdn_violations("phase2", lambda p: p.update(legacy)))
+
+
+def test_a_behaviour_on_an_origin_group_allows_only_failover_methods():
+    def edit(props):
+        props["defaultCacheBehavior"]["allowedMethods"] = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+
+    assert any("origin group" in v for v in _cdn_violations("phase4", edit))
+    assert _cdn_violations("phase3", edit) == []  # no origin group before phase 4
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda rule: rule["sourceSelectionCriteria"].pop("sseKmsEncryptedObjects"),
+        lambda rule: rule["destination"].pop("encryptionConfiguration"),
+        lambda rule: rule["destination"].pop("metrics"),
+    ],
+    ids=["kms-objects-skipped", "replica-unencrypted", "rtc-without-metrics"],
+)
+def test_replication_must_carry_kms_objects_encrypted(edit):
+    replication = _first(
+        "phase4",
+        "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+        lambda r: any("replicationTime" in rule["destination"] for rule in r.inputs["rules"]),
+    )
+    assert _evaluate(replication) == []
+    props = copy.deepcopy(replication.inputs)
+    edit(next(rule for rule in props["rules"] if "replicationTime" in rule["destination"]))
+    assert any(v.startswith("s3-replication-encrypted: ") for v in _evaluate(replication, props))
 
 
 def test_unprotected_stateful_resources_are_refused():
@@ -176,6 +225,8 @@ def test_the_stack_policies_pass_every_phase(phase_plan):
         "rds-replica-topology",
         "rds-replica-max-connections",
         "dns-latency-records-health-checked",
+        "cloudfront-logging-v2",
+        "cloudfront-origin-group-readable",
     ]
     assert phase_plan.of_type("aws:cloudwatch/eventTarget:EventTarget") != []
     assert _evaluate_stack(phase_plan.resources) == []

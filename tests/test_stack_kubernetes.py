@@ -172,7 +172,9 @@ def test_app_config_carries_endpoints_and_secret_references_never_secrets():
     assert data["DB_READER_ENDPOINTS"].count(".rds.amazonaws.com") == 1
     assert data["CACHE_ENDPOINT"] == plan_of("phase2").outputs["regions"]["us-east-1"]["cacheEndpoint"]
     assert data["QUEUE_URL_JOBS"].startswith("https://sqs.")
-    assert data["CDN_DOMAIN"].endswith(".cloudfront.net") and data["ASSETS_BUCKET"] == "acme-prod-assets-use1"
+    assert data["CDN_DOMAIN"] == "cdn.acme.example" and data["ASSETS_BUCKET"] == "acme-prod-assets-use1"
+    # The public key CloudFront checks upload signatures with; the private key is the app team's.
+    assert data["CDN_SIGNING_KEY_ID"] == plan_of("phase2").outputs["edge"]["cdnSigningKeyId"]
     # Apps sign in with IAM as the app and reader roles: no database secret, never the master user.
     assert (data["DB_USER"], data["DB_READER_USER"]) == ("app", "app_reader")
     assert data["DB_WRITER_REGION"] == data["DB_READER_REGION"] == "us-east-1"
@@ -269,3 +271,18 @@ def test_no_move_between_phases_creates_a_kubernetes_name_the_other_phase_still_
     created = {_k8s_identity(new_by_urn[c.urn]) for c in changes if c.action == "create"} - {None}
     assert created or deleted  # every move adds or removes Kubernetes objects
     assert not created & deleted
+
+
+def test_phase_4_apps_use_their_regions_bucket_key_and_images():
+    plan = plan_of("phase4")
+    regions = {"use1": "us-east-1", "usw2": "us-west-2", "euw1": "eu-west-1"}
+    for cluster, objects in _clusters("phase4").items():
+        code = cluster.split("-")[0]
+        region = regions[code]
+        (config_map,) = _find(objects, "ConfigMap", "api")
+        assert config_map["data"]["ASSETS_BUCKET"] == f"acme-prod-assets-{code}"
+        assert plan.outputs["edge"]["assetsBuckets"][region] == f"acme-prod-assets-{code}"
+        (deployment,) = _find(objects, "Deployment", "api")
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        # Replicated by ECR from the primary's registry: nodes pull from their own region.
+        assert container["image"] == f"123456789012.dkr.ecr.{region}.amazonaws.com/acme/api:1.0.0"

@@ -101,3 +101,68 @@ def test_a_key_grant_missing_an_action_is_caught(actions):
         return {**r.inputs, "policy": json.dumps(policy)}
 
     assert len(eventbridge_sns_targets(_resources(plan, edit))) == 1
+
+
+# --- Edge: standard logging v2 and origin-group members (policy/edge_rules.py) ---
+
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+
+
+def test_every_phase_delivers_cdn_access_logs_through_logging_v2(phase_plan):
+    from policy.stack_rules import cdn_access_log_violations
+
+    (source,) = phase_plan.of_type("aws:cloudwatch/logDeliverySource:LogDeliverySource")
+    assert source.region == "us-east-1" and source.inputs["logType"] == "ACCESS_LOGS"
+    assert cdn_access_log_violations(_resources(phase_plan)) == []
+
+
+def test_a_distribution_without_a_delivery_source_or_delivery_is_caught():
+    from policy.stack_rules import cdn_access_log_violations
+
+    plan = plan_of("phase1")
+    without_source = [r for r in _resources(plan) if r.type != "aws:cloudwatch/logDeliverySource:LogDeliverySource"]
+    (found,) = cdn_access_log_violations(without_source)
+    assert "no ACCESS_LOGS delivery source" in found[1]
+    without_delivery = [r for r in _resources(plan) if r.type != "aws:cloudwatch/logDelivery:LogDelivery"]
+    assert "paired with no destination" in cdn_access_log_violations(without_delivery)[0][1]
+    elsewhere = [
+        StackResource(r.type, r.urn, r.props, r.dependencies, region="eu-west-1")
+        if r.type == "aws:cloudwatch/logDeliverySource:LogDeliverySource"
+        else r
+        for r in _resources(plan)
+    ]
+    assert "must be in us-east-1" in cdn_access_log_violations(elsewhere)[0][1]
+
+
+def test_phase_4_origin_group_members_are_readable_by_the_distribution():
+    from policy.stack_rules import origin_group_violations
+
+    plan = plan_of("phase4")
+    (cdn,) = plan.of_type(DISTRIBUTION)
+    (group,) = cdn.inputs["originGroups"]
+    assert len(group["members"]) == 2
+    assert origin_group_violations(_resources(plan)) == []
+
+
+def test_an_origin_group_member_without_oac_or_bucket_policy_is_caught():
+    from policy.stack_rules import origin_group_violations
+
+    plan = plan_of("phase4")
+
+    def no_oac(r):
+        if r.type == DISTRIBUTION:
+            origins = [{k: v for k, v in o.items() if k != "originAccessControlId"} for o in r.inputs["origins"]]
+            return {**r.inputs, "origins": origins}
+        return None
+
+    assert any("no origin access control" in m for _, m in origin_group_violations(_resources(plan, no_oac)))
+
+    def no_cloudfront_read(r):
+        if r.type == "aws:s3/bucketPolicy:BucketPolicy" and "usw2-bucket-policy" in r.urn:
+            policy = json.loads(r.inputs["policy"])
+            kept = [s for s in policy["Statement"] if s["Sid"] != "AllowCloudFrontRead"]
+            return {**r.inputs, "policy": json.dumps({**policy, "Statement": kept})}
+        return None
+
+    (found,) = origin_group_violations(_resources(plan, no_cloudfront_read))
+    assert "does not let" in found[1] and "usw2-bucket" in found[0]

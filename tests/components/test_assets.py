@@ -106,10 +106,11 @@ def test_asset_bucket_uses_sse_kms_with_bucket_key_and_log_bucket_sse_s3(assets)
     assert log_rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
 
 
-def test_ownership_enforced_on_assets_and_acls_kept_for_cloudfront_logs(assets):
+def test_acls_are_off_on_every_bucket(assets):
+    # CloudFront logs go through standard logging v2 (components.cdn_logs): no ACL-based delivery.
     ownership = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
-    assert _for_bucket(assets, ownership, "assets-bucket").inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
-    assert _for_bucket(assets, ownership, "assets-logs").inputs["rule"] == {"objectOwnership": "BucketOwnerPreferred"}
+    for logical in ("assets-bucket", "assets-logs"):
+        assert _for_bucket(assets, ownership, logical).inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
 
 
 def test_lifecycle_rules_carry_the_configured_days(assets):
@@ -146,8 +147,11 @@ def test_bucket_policies_are_tls_only_scoped_and_wait_for_public_access_blocks(a
     assert log_deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     bucket_arn = f"arn:aws:s3:us-west-2:{MOCK_ACCOUNT_ID}:assets-bucket"
     assert delivery["Condition"] == {"ArnLike": {"aws:SourceArn": bucket_arn}}
-    for name in ("assets-bucket-policy", "assets-logs-policy"):
-        assert blocks <= set(assets.named(name).dependencies)
+    for name, block in (
+        ("assets-bucket-policy", "assets-bucket-public-access"),
+        ("assets-logs-policy", "assets-logs-public-access"),
+    ):
+        assert assets.named(block).urn in assets.named(name).dependencies
 
 
 def test_distribution_serves_https_only_through_oac_with_waf_and_logs(assets):
@@ -167,11 +171,8 @@ def test_distribution_serves_https_only_through_oac_with_waf_and_logs(assets):
     (origin,) = inputs["origins"]
     assert origin["originAccessControlId"] == "assets-oac-id"
     assert origin["domainName"] == "assets-bucket.s3.us-west-2.amazonaws.com"
-    assert inputs["loggingConfig"] == {
-        "bucket": "acme-prod-assets-logs.s3.amazonaws.com",
-        "prefix": "cloudfront/",
-        "includeCookies": False,
-    }
+    assert "loggingConfig" not in inputs  # standard logging v2 lives in components.cdn_logs
+    assert "originGroups" not in inputs and "orderedCacheBehaviors" not in inputs
     assert inputs["restrictions"] == {"geoRestriction": {"restrictionType": "none"}}
     assert inputs["viewerCertificate"] == {
         "acmCertificateArn": CERT_ARN,
