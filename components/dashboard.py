@@ -38,7 +38,15 @@ _ROWS = (
     # CloudFront metrics exist only in us-east-1, whatever region the dashboard is viewed from.
     _Row("CDN", "AWS/CloudFront", "DistributionId", (("5xxErrorRate", "Average"), ("Requests", "Sum")),
          ("Region", "Global"), "us-east-1"),
+    _Row("Events", "AWS/SNS", "TopicName", (("NumberOfMessagesPublished", "Sum"),
+         ("NumberOfNotificationsFailed", "Sum"))),
+    _Row("Stream", "AWS/Kinesis", "StreamName", (("IncomingRecords", "Sum"),
+         ("GetRecords.IteratorAgeMilliseconds", "Maximum"), ("WriteProvisionedThroughputExceeded", "Sum"))),
 )  # fmt: skip
+#: OpenSearch metrics carry the domain and the owning account (``ClientId``) as dimensions
+#: (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/managedomains-cloudwatchmetrics.html).
+_SEARCH_METRICS = (("ClusterStatus.red", "Maximum"), ("FreeStorageSpace", "Minimum"),
+                   ("JVMMemoryPressure", "Maximum"), ("CPUUtilization", "Average"))  # fmt: skip
 
 
 def _alb_widgets(load_balancers: Sequence[tuple[str, str]]) -> list[tuple[str, str | None, list]]:
@@ -72,16 +80,33 @@ def dashboard_body(
     dlqs: list[str],
     distributions: list[str],
     load_balancers: Sequence[tuple[str, str]] = (),
+    topics: Sequence[str] = (),
+    streams: Sequence[str] = (),
+    search_domains: Sequence[str] = (),
+    account_id: str = "",
 ) -> str:
     """CloudWatch dashboard JSON: one row of 6-unit-high widgets per kind of target present.
 
     ``load_balancers`` are ``(label, arn_suffix)`` pairs; their row comes first (the cutover
-    watches it).
+    watches it). ``topics``, ``streams`` and ``search_domains`` are physical names; the search row
+    needs ``account_id`` (its ``ClientId`` dimension).
     """
-    groups = (db_ids, cache_nodes, queues, dlqs, distributions)
+    groups = (db_ids, cache_nodes, queues, dlqs, distributions, topics, streams)
     rows: list[list[tuple[str, str | None, list, str]]] = []
     if load_balancers:
         rows.append([(title, stat, lines, region) for title, stat, lines in _alb_widgets(load_balancers)])
+    if search_domains:
+        rows.append(
+            [
+                (
+                    f"Search: {metric}",
+                    stat,
+                    [["AWS/ES", metric, "DomainName", d, "ClientId", account_id] for d in search_domains],
+                    region,
+                )
+                for metric, stat in _SEARCH_METRICS
+            ]
+        )
     for row, targets in zip(_ROWS, groups, strict=True):
         if targets:
             rows.append(

@@ -111,6 +111,10 @@ class MonitoringArgs:
             Default: none.
         log_retention_days: Retention of those log groups, >= 365. Default: 365.
         dashboard: Create the CloudWatch dashboard named ``name``. Default: True.
+        dashboard_topics: SNS topic names shown on the dashboard (their alarms live with them).
+            Default: none.
+        dashboard_streams: Kinesis stream names shown on the dashboard. Default: none.
+        dashboard_search_domains: OpenSearch domain names shown on the dashboard. Default: none.
         tags: Extra tags. Default: none.
     """
 
@@ -125,6 +129,9 @@ class MonitoringArgs:
     dead_letter_queues: list[str] = field(default_factory=list)
     cdn_distribution_ids: list[pulumi.Input[str]] = field(default_factory=list)
     load_balancers: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    dashboard_topics: list[str] = field(default_factory=list)
+    dashboard_streams: list[pulumi.Input[str]] = field(default_factory=list)
+    dashboard_search_domains: list[pulumi.Input[str]] = field(default_factory=list)
     app_log_groups: list[str] = field(default_factory=list)
     log_retention_days: int = 365
     dashboard: bool = True
@@ -435,8 +442,15 @@ class Monitoring(pulumi.ComponentResource):
         args = self._args
         labels = sorted(args.load_balancers)
         cdns = len(args.cdn_distribution_ids)
+        names = pulumi.Output.all(
+            pulumi.Output.all(*args.dashboard_streams), pulumi.Output.all(*args.dashboard_search_domains)
+        )
         values = pulumi.Output.all(
-            self.topic.arn, *args.cdn_distribution_ids, *[args.load_balancers[label] for label in labels]
+            self.topic.arn,
+            args.account_id,
+            names,
+            *args.cdn_distribution_ids,
+            *[args.load_balancers[label] for label in labels],
         )
         body = values.apply(
             lambda v: dashboard_body(
@@ -445,8 +459,12 @@ class Monitoring(pulumi.ComponentResource):
                 args.cache_nodes,
                 args.queues,
                 args.dead_letter_queues,
-                list(v[1 : 1 + cdns]),
-                list(zip(labels, v[1 + cdns :], strict=True)),
+                list(v[3 : 3 + cdns]),
+                list(zip(labels, v[3 + cdns :], strict=True)),
+                topics=args.dashboard_topics,
+                streams=list(v[2][0]),
+                search_domains=list(v[2][1]),
+                account_id=v[1],
             )
         )
         dashboard = aws.cloudwatch.Dashboard(

@@ -490,6 +490,9 @@ class RegionalCell(pulumi.ComponentResource):
                 dead_letter_queues=(sorted(self.queues.dlq_names.values()) if self.queues else [])
                 + (sorted(self.events.dlq_names.values()) if self.events else []),
                 load_balancers=self._load_balancers(base),
+                dashboard_topics=sorted(self.events.topic_names.values()) if self.events else [],
+                dashboard_streams=[self.stream.stream_name] if self.stream else [],
+                dashboard_search_domains=[self.search.domain_name] if self.search else [],
                 log_retention_days=config.monitoring.log_retention_days,
                 dashboard=config.monitoring.dashboard,
                 tags=tags,

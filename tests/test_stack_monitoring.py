@@ -130,3 +130,13 @@ def test_dashboards_show_the_alb_row_where_dashboards_are_on():
         titles = [w["properties"]["title"] for w in widgets if w["y"] == 0]
         assert titles == ["ALB: target p95 response time (s)", "ALB: target 5xx rate (%)", "ALB: unhealthy targets"]
         assert all(w["properties"]["region"] == dashboard.region for w in widgets if w["y"] == 0)
+
+
+def test_the_dashboard_shows_search_events_and_the_stream_where_they_run():
+    def titles(stack: str) -> set[str]:
+        (board,) = [d for d in plan_of(stack).of_type("aws:cloudwatch/dashboard:Dashboard") if "use1" in d.name]
+        return {w["properties"]["title"].split(":")[0] for w in json.loads(board.inputs["dashboardBody"])["widgets"]}
+
+    assert not {"Search", "Events", "Stream"} & titles("phase2")
+    assert {"Search", "Events"} <= titles("phase3") and "Stream" not in titles("phase3")
+    assert {"Search", "Events", "Stream"} <= titles("phase4")
