@@ -88,7 +88,7 @@ from components.asset_replication import (
     replication_rules,
     replication_trust_policy,
 )
-from components.base import child_opts, merge_tags, stateful_opts
+from components.base import child_opts, merge_tags, region_code, stateful_opts
 
 #: AWS managed cache policy "CachingOptimized" (gzip + brotli, no cookies/headers/query in the
 #: key). Referenced by its fixed ID so no lookup invoke is needed.
@@ -439,7 +439,7 @@ class Assets(pulumi.ComponentResource):
         self.log_bucket = primary.log_bucket
         replicas = {
             replica.region: self._bucket_set(
-                f"{name}-{_code(replica.region)}",
+                f"{name}-{region_code(replica.region)}",
                 replica.bucket_name,
                 replica.log_bucket_name,
                 replica.kms_key_arn,
@@ -453,7 +453,7 @@ class Assets(pulumi.ComponentResource):
         # The origin group: the primary bucket, backed by one replica (a group holds two origins).
         members = [primary] + ([replicas[failover]] if failover else [])
         self.distribution, self.origin_access_control = self._create_distribution(name, args, members)
-        for bucket_set, logical in [(primary, name), *((replicas[r], f"{name}-{_code(r)}") for r in replicas)]:
+        for bucket_set, logical in [(primary, name), *((replicas[r], f"{name}-{region_code(r)}") for r in replicas)]:
             is_origin = bucket_set in members
             aws.s3.BucketPolicy(
                 f"{logical}-bucket-policy",
@@ -465,7 +465,7 @@ class Assets(pulumi.ComponentResource):
             )
         everyone = [primary, *replicas.values()]
         if replicas:
-            for source, logical in zip(everyone, [name, *(f"{name}-{_code(r)}" for r in replicas)], strict=True):
+            for source, logical in zip(everyone, [name, *(f"{name}-{region_code(r)}" for r in replicas)], strict=True):
                 self._replicate(logical, source, [b for b in everyone if b is not source], members)
         self.bucket_name = self.bucket.bucket
         self.bucket_arn = self.bucket.arn
@@ -650,7 +650,7 @@ class Assets(pulumi.ComponentResource):
             security_headers_config=security_headers(),
             opts=child_opts(self),
         )
-        origin_ids = [_ORIGIN_ID] + [f"{_ORIGIN_ID}-{_code(m.region or '')}" for m in members[1:]]
+        origin_ids = [_ORIGIN_ID] + [f"{_ORIGIN_ID}-{region_code(m.region) if m.region else ''}" for m in members[1:]]
         origins = [
             {
                 "origin_id": origin_id,
@@ -750,23 +750,3 @@ class Assets(pulumi.ComponentResource):
             opts=child_opts(self, depends_on=[g for m in members for g in m.guards]),
         )
         return distribution, oac
-
-
-def _code(region: str) -> str:
-    """Short region code for logical names (``us-west-2`` -> ``usw2``), as infra.config.region_code."""
-    match = re.fullmatch(r"([a-z]{2})(-gov)?-([a-z]+)-(\d)", region)
-    if not match:
-        return region
-    short = {
-        "east": "e",
-        "west": "w",
-        "north": "n",
-        "south": "s",
-        "central": "c",
-        "northeast": "ne",
-        "northwest": "nw",
-        "southeast": "se",
-        "southwest": "sw",
-    }
-    country, gov, direction, number = match.groups()
-    return f"{country}{'g' if gov else ''}{short.get(direction, direction)}{number}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import pulumi
@@ -44,3 +45,26 @@ def stateful_opts(parent: pulumi.Resource, **kwargs) -> pulumi.ResourceOptions:
     guarded, and so the policy tests can assert the same set.
     """
     return pulumi.ResourceOptions(parent=parent, protect=True, **kwargs)
+
+
+# The usual short forms, so ap-south-1 (aps1) and ap-southeast-1 (apse1) never collide.
+_DIRECTIONS = {
+    "east": "e",
+    "west": "w",
+    "north": "n",
+    "south": "s",
+    "central": "c",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+}
+
+
+def region_code(region: str) -> str:
+    """Short, stable code of a region for physical and logical names: ``us-east-1`` -> ``use1``."""
+    match = re.fullmatch(r"([a-z]{2})(-gov)?-([a-z]+)-(\d)", region)
+    if not match:
+        raise ValueError(f"not an AWS region name: {region!r}")
+    country, gov, direction, number = match.groups()
+    return f"{country}{'g' if gov else ''}{_DIRECTIONS.get(direction, direction)}{number}"

@@ -12,7 +12,6 @@ import datetime
 import difflib
 import ipaddress
 import json
-import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -23,6 +22,7 @@ from pydantic.alias_generators import to_camel
 
 from components.assets import VIEWER_TLS_POLICIES, signing_key_problem
 from components.base import YEAR_LOG_RETENTION_DAYS
+from components.dns import CHECKER_REGIONS
 from components.redis import NODE_MEMORY_GIB
 
 NAMESPACE = "platform"
@@ -44,18 +44,6 @@ MAX_CROSS_REGION_REPLICAS = 5
 #: the primary, stays inside the five guaranteed cross-region replicas.
 MAX_REGIONS = MAX_CROSS_REGION_REPLICAS
 _REGION = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
-# The usual short forms, so ap-south-1 (aps1) and ap-southeast-1 (apse1) never collide.
-_DIRECTIONS = {
-    "east": "e",
-    "west": "w",
-    "north": "n",
-    "south": "s",
-    "central": "c",
-    "northeast": "ne",
-    "northwest": "nw",
-    "southeast": "se",
-    "southwest": "sw",
-}
 
 
 class ConfigError(pulumi.RunError):
@@ -607,18 +595,7 @@ class DnsConfig(_Model):
     create_zone: bool = False
     health_check_interval_seconds: Literal[10, 30] = 30
     health_check_failure_threshold: Annotated[int, Field(ge=1, le=10)] = 3
-    health_check_regions: list[
-        Literal[
-            "us-east-1",
-            "us-west-1",
-            "us-west-2",
-            "eu-west-1",
-            "ap-southeast-1",
-            "ap-southeast-2",
-            "ap-northeast-1",
-            "sa-east-1",
-        ]
-    ] = []
+    health_check_regions: list[Literal[CHECKER_REGIONS]] = []
 
     @field_validator("health_check_regions")
     @classmethod
@@ -774,12 +751,3 @@ def current_config() -> dict[str, str]:
     flat = dict(runtime_config.get_config_env())
     flat.update(runtime_config.CONFIG.get())
     return {key: value for key, value in flat.items() if isinstance(value, str)}
-
-
-def region_code(region: str) -> str:
-    """Short, stable code of a region for physical names: ``us-east-1`` -> ``use1``."""
-    match = re.fullmatch(r"([a-z]{2})(-gov)?-([a-z]+)-(\d)", region)
-    if not match:
-        raise ValueError(f"not an AWS region name: {region!r}")
-    country, gov, direction, number = match.groups()
-    return f"{country}{'g' if gov else ''}{_DIRECTIONS.get(direction, direction)}{number}"

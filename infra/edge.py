@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.assets import AssetReplica, Assets, AssetsArgs
+from components.base import region_code
 from components.cdn_logs import CdnAccessLogs, CdnAccessLogsArgs
 from components.dns import GlobalDns, GlobalDnsArgs, RegionEndpoint
 from components.ecr_replication import EcrReplication, EcrReplicationArgs, ecr_repository
@@ -21,7 +22,7 @@ from components.edge_waf import EdgeWaf, EdgeWafArgs
 from components.kms import CLOUDWATCH_ALARMS_GRANT, KmsKey, KmsKeyArgs, ServiceGrant, logs_grant
 from components.monitoring import Monitoring, MonitoringArgs
 from infra.alerts import alarm_thresholds
-from infra.config import StackConfig, region_code
+from infra.config import StackConfig
 from infra.naming import Names
 
 EDGE_REGION = "us-east-1"

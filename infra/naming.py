@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infra.config import region_code
+from components.base import region_code
 
 
 @dataclass(frozen=True)

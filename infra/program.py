@@ -10,10 +10,11 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components.base import region_code
 from components.dns import RegionEndpoint
 from components.peering import VpcPeering, VpcPeeringArgs
 from infra.cell import RegionalCell, regional_provider
-from infra.config import StackConfig, current_config, load_config, region_code
+from infra.config import StackConfig, current_config, load_config
 from infra.edge import EDGE_REGION, EdgeLayer
 from infra.failfast import run_failing_fast
 

@@ -11,6 +11,7 @@ import ipaddress
 import math
 import re
 
+from components.base import region_code
 from components.cluster import EKS_UNSUPPORTED_ZONE_IDS, fits, node_capacity
 from components.postgres import max_connections
 from infra.config import (
@@ -19,7 +20,6 @@ from infra.config import (
     ConfigError,
     RegionConfig,
     StackConfig,
-    region_code,
 )
 
 #: Minimum read replicas in each serving region, by phase (SPEC §3 "PostgreSQL" row).

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from infra.config import ConfigError, StackConfig, load_config, raw_namespace, region_code
+from components.base import region_code
+from infra.config import ConfigError, StackConfig, load_config, raw_namespace
 from infra.harness import stack_config
 
 PHASES = ["phase1", "phase2", "phase3", "phase4"]
