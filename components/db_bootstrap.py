@@ -41,6 +41,7 @@ import pulumi_kubernetes as k8s
 from components.base import child_opts
 from components.cluster_addons import pod_identity_association, pod_identity_role
 from components.network_policies import egress_rules
+from components.workload import restricted_container_context, restricted_pod_context
 
 NAMESPACE = "db-bootstrap"
 SERVICE_ACCOUNT = "db-bootstrap"
@@ -205,16 +206,7 @@ class DbBootstrap(pulumi.ComponentResource):
 
     def _create_job(self, account, verifier, script) -> k8s.batch.v1.Job:
         args = self._args
-        hardened = {
-            "run_as_non_root": True,
-            "run_as_user": UID,
-            "run_as_group": UID,
-            "read_only_root_filesystem": True,
-            "allow_privilege_escalation": False,
-            "privileged": False,
-            "capabilities": {"drop": ["ALL"]},
-            "seccomp_profile": {"type": "RuntimeDefault"},
-        }
+        hardened = restricted_container_context(UID)
         resources = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
         token = (
             'aws rds generate-db-auth-token --hostname "$PGHOST" --port 5432 '
@@ -243,13 +235,7 @@ class DbBootstrap(pulumi.ComponentResource):
             "automount_service_account_token": True,
             "enable_service_links": False,
             "restart_policy": "Never",
-            "security_context": {
-                "run_as_non_root": True,
-                "run_as_user": UID,
-                "run_as_group": UID,
-                "fs_group": UID,
-                "seccomp_profile": {"type": "RuntimeDefault"},
-            },
+            "security_context": restricted_pod_context(UID),
             "init_containers": [
                 {
                     "name": "token",

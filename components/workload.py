@@ -62,6 +62,32 @@ __all__ = [
 UID = 10001
 
 
+def restricted_container_context(uid: int = UID) -> dict:
+    """Container security context meeting the ``restricted`` Pod Security Standard: a fixed
+    non-root user, read-only root filesystem, no privilege escalation, no capabilities."""
+    return {
+        "run_as_non_root": True,
+        "run_as_user": uid,
+        "run_as_group": uid,
+        "read_only_root_filesystem": True,
+        "allow_privilege_escalation": False,
+        "privileged": False,
+        "capabilities": {"drop": ["ALL"]},
+        "seccomp_profile": {"type": "RuntimeDefault"},
+    }
+
+
+def restricted_pod_context(uid: int = UID) -> dict:
+    """Pod security context to go with :func:`restricted_container_context` (volumes owned by ``uid``)."""
+    return {
+        "run_as_non_root": True,
+        "run_as_user": uid,
+        "run_as_group": uid,
+        "fs_group": uid,
+        "seccomp_profile": {"type": "RuntimeDefault"},
+    }
+
+
 def validate_image(image: str) -> str:
     """Return ``image`` if it is pinned (a digest, or a tag other than ``latest``); else ValueError.
 
@@ -306,16 +332,7 @@ class Workload(pulumi.ComponentResource):
                 "requests": {"cpu": f"{args.cpu_request_m}m", "memory": f"{args.memory_request_mib}Mi"},
                 "limits": {"memory": f"{args.memory_limit_mib}Mi"},
             },
-            "security_context": {
-                "run_as_non_root": True,
-                "run_as_user": UID,
-                "run_as_group": UID,
-                "read_only_root_filesystem": True,
-                "allow_privilege_escalation": False,
-                "privileged": False,
-                "capabilities": {"drop": ["ALL"]},
-                "seccomp_profile": {"type": "RuntimeDefault"},
-            },
+            "security_context": restricted_container_context(),
             # The root filesystem is read-only; /tmp is the one writable scratch space.
             "volume_mounts": [{"name": "tmp", "mount_path": "/tmp"}],
             **self._probes(),
@@ -341,13 +358,7 @@ class Workload(pulumi.ComponentResource):
             # AWS credentials; the token's RBAC rights are none (no Role is bound to this account).
             "automount_service_account_token": True,
             "enable_service_links": False,
-            "security_context": {
-                "run_as_non_root": True,
-                "run_as_user": UID,
-                "run_as_group": UID,
-                "fs_group": UID,
-                "seccomp_profile": {"type": "RuntimeDefault"},
-            },
+            "security_context": restricted_pod_context(),
             "containers": [container],
             "volumes": [{"name": "tmp", "empty_dir": {"size_limit": "512Mi"}}],
             "topology_spread_constraints": spread,
