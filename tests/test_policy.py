@@ -300,3 +300,17 @@ def test_the_stack_policy_catches_a_health_check_without_its_alarm():
     found = _evaluate_stack(kept)
     assert len(found) == 1 and found[0].startswith("dns-latency-records-health-checked: ")
     assert "health check without a HealthCheckStatus alarm" in found[0]
+
+
+def test_the_pack_loads_as_the_policy_runtime_loads_it():
+    """The runtime runs ``policy/__main__.py`` as a script: sibling modules imported flat, without
+    the project on the path (no ``infra`` or ``components``)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    policy_dir = Path(__file__).resolve().parent.parent / "policy"
+    code = "import sys; sys.path.insert(0, '.'); import pack; print(len(pack.build_policies()))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=policy_dir, capture_output=True, text=True, env={})
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) == len(build_policies())
