@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 
 import pulumi
+import pulumi_aws as aws
 
 #: The only retention periods (days) CloudWatch Logs accepts; anything else fails at apply time.
 #: Never-expire (0) is left out on purpose: logs must age out.
@@ -68,3 +69,26 @@ def region_code(region: str) -> str:
         raise ValueError(f"not an AWS region name: {region!r}")
     country, gov, direction, number = match.groups()
     return f"{country}{'g' if gov else ''}{_DIRECTIONS.get(direction, direction)}{number}"
+
+
+def https_egress(
+    logical: str,
+    security_group_id: pulumi.Input[str],
+    label: str,
+    description: str,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> aws.vpc.SecurityGroupEgressRule:
+    """Egress on 443 to any address: AWS APIs (Secrets Manager...) are public endpoints reached
+    through NAT while the VPC has no interface endpoints. Port 443 only; a listed deviation."""
+    return aws.vpc.SecurityGroupEgressRule(
+        logical,
+        security_group_id=security_group_id,
+        ip_protocol="tcp",
+        from_port=443,
+        to_port=443,
+        cidr_ipv4="0.0.0.0/0",
+        description=description,
+        tags=merge_tags(label, tags),
+        opts=child_opts(parent),
+    )  # fmt: skip

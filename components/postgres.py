@@ -33,7 +33,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.base import YEAR_LOG_RETENTION_DAYS, child_opts, merge_tags, stateful_opts
+from components.base import YEAR_LOG_RETENTION_DAYS, child_opts, https_egress, merge_tags, stateful_opts
 from components.postgres_credentials import (
     PostgresCredentials,
     PostgresCredentialsArgs,
@@ -497,16 +497,13 @@ class Postgres(pulumi.ComponentResource):
         # The proxy fetches the master secret from Secrets Manager's public regional endpoint, reached
         # through the NAT gateways (no interface endpoint exists in the VPC yet); without this the
         # target stays unavailable. Port 443 only, so checkov's open-egress rule is a knowing deviation.
-        aws.vpc.SecurityGroupEgressRule(
+        https_egress(
             f"{name}-proxy-to-https",
-            security_group_id=proxy_sg.id,
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4="0.0.0.0/0",
-            description="RDS Proxy to Secrets Manager over HTTPS",
-            tags=merge_tags(f"{args.identifier}-proxy-to-https", args.tags),
-            opts=child_opts(self),
+            proxy_sg.id,
+            f"{args.identifier}-proxy-to-https",
+            "RDS Proxy to Secrets Manager over HTTPS",
+            args.tags,
+            self,
         )
         client_ingress(
             f"{name}-proxy", f"{args.identifier}-proxy", proxy_sg.id, args.client_cidr_blocks, args.tags, self

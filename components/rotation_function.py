@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.base import child_opts, merge_tags
+from components.base import child_opts, https_egress, merge_tags
 
 ROTATION_APPLICATION = (
     "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser"
@@ -118,16 +118,13 @@ class PostgresRotationFunction(pulumi.ComponentResource):
             **port,
         )
         # Secrets Manager's regional endpoint is public; the VPC reaches it through NAT.
-        aws.vpc.SecurityGroupEgressRule(
+        https_egress(
             f"{name}-to-https",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4="0.0.0.0/0",
-            description="Rotation function to Secrets Manager over HTTPS",
-            tags=merge_tags(f"{label}-to-https", args.tags),
-            opts=child_opts(self),
+            group.id,
+            f"{label}-to-https",
+            "Rotation function to Secrets Manager over HTTPS",
+            args.tags,
+            self,
         )
         parameters = pulumi.Output.all(args.subnet_ids, group.id, args.kms_key_arn).apply(
             lambda v: rotation_parameters(args.region, args.function_name, list(v[0]), v[1], v[2])
