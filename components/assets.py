@@ -89,6 +89,7 @@ from components.asset_replication import (
     replication_trust_policy,
 )
 from components.base import child_opts, merge_tags, region_code, stateful_opts
+from components.bucket_guards import guard_bucket
 
 #: AWS managed cache policy "CachingOptimized" (gzip + brotli, no cookies/headers/query in the
 #: key). Referenced by its fixed ID so no lookup invoke is needed.
@@ -519,34 +520,8 @@ class Assets(pulumi.ComponentResource):
         Returns the versioning (replication waits for it) and the public access block and
         ownership controls, which policies and log delivery must wait for.
         """
-        versioning = aws.s3.BucketVersioning(
-            f"{role}-versioning",
-            bucket=bucket.id,
-            versioning_configuration={"status": "Enabled"},
-            opts=child_opts(self, **extra),
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{role}-encryption", bucket=bucket.id, rules=[encryption], opts=child_opts(self, **extra)
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{role}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child_opts(self, **extra),
-        )
-        controls = aws.s3.BucketOwnershipControls(
-            f"{role}-ownership",
-            bucket=bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=child_opts(self, **extra),
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{role}-lifecycle", bucket=bucket.id, rules=[lifecycle], opts=child_opts(self, **extra)
-        )
-        return versioning, [public_access, controls]
+        guards = guard_bucket(role, bucket, encryption, lifecycle, self, **extra)
+        return guards.versioning, guards.access
 
     def _create_asset_bucket(self, name: str, bucket_name: str, key_arn, args: AssetsArgs, extra: dict):
         """A protected asset bucket with SSE-KMS (bucket key), ACLs disabled and IA tiering."""

@@ -38,6 +38,7 @@ import pulumi_aws as aws
 
 from components.assets import tls_only_statement
 from components.base import child_opts, merge_tags, stateful_opts
+from components.bucket_guards import guard_bucket
 
 #: Log delivery writes under this prefix; with Hive-compatible prefixes the account segment is
 #: ``aws-account-id=<account>`` (flow-logs-s3-permissions above).
@@ -179,60 +180,26 @@ class FlowLogBucket(pulumi.ComponentResource):
         ownership controls, and the default encryption, which takes the key ARN and so follows any
         update of the key (and of its policy admitting log delivery).
         """
-        bucket, abort_days = self.bucket, args.abort_incomplete_multipart_days
-        aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            bucket=bucket.id,
-            versioning_configuration={"status": "Enabled"},
-            opts=child_opts(self),
-        )
+        abort_days = args.abort_incomplete_multipart_days
         # The bucket key cuts KMS requests (and their cost) for the many small log objects.
-        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=bucket.id,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": args.kms_key_arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
+        encryption = {
+            "apply_server_side_encryption_by_default": {
+                "sse_algorithm": "aws:kms",
+                "kms_master_key_id": args.kms_key_arn,
+            },
+            "bucket_key_enabled": True,
+        }
+        lifecycle = {
+            "id": "flow-logs-tiering-and-expiry",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "transitions": [
+                {"days": args.transition_to_ia_days, "storage_class": "STANDARD_IA"},
+                {"days": args.transition_to_glacier_ir_days, "storage_class": "GLACIER_IR"},
             ],
-            opts=child_opts(self),
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child_opts(self),
-        )
-        ownership = aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            bucket=bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=child_opts(self),
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-lifecycle",
-            bucket=bucket.id,
-            rules=[
-                {
-                    "id": "flow-logs-tiering-and-expiry",
-                    "status": "Enabled",
-                    "filter": {"prefix": ""},
-                    "transitions": [
-                        {"days": args.transition_to_ia_days, "storage_class": "STANDARD_IA"},
-                        {"days": args.transition_to_glacier_ir_days, "storage_class": "GLACIER_IR"},
-                    ],
-                    "expiration": {"days": args.retention_days},
-                    "noncurrent_version_expiration": {"noncurrent_days": args.noncurrent_version_expiration_days},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": abort_days},
-                }
-            ],
-            opts=child_opts(self),
-        )
-        return [public_access, ownership, encryption]
+            "expiration": {"days": args.retention_days},
+            "noncurrent_version_expiration": {"noncurrent_days": args.noncurrent_version_expiration_days},
+            "abort_incomplete_multipart_upload": {"days_after_initiation": abort_days},
+        }
+        guards = guard_bucket(name, self.bucket, encryption, lifecycle, self)
+        return [*guards.access, guards.encryption]
