@@ -52,7 +52,7 @@ def main() -> int:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    from infra.harness import run_stack
+    from infra.offline.harness import run_stack
 
     import_seconds = time.perf_counter() - start
     print(f"import of the harness (pulumi SDK; provider modules load lazily in the warm-up): {import_seconds:.2f} s\n")

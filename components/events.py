@@ -44,7 +44,7 @@ AWS constraints this component relies on:
   https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html
 - Updates: policies, filter policies, raw delivery and redrive policies change in place
   (``SetSubscriptionAttributes``/``SetTopicAttributes``); a new topic name replaces the topic and a
-  new ``endpoint``/``protocol``/``topic`` replaces the subscription (``infra/forcenew.py``). The
+  new ``endpoint``/``protocol``/``topic`` replaces the subscription (``infra/offline/forcenew.py``). The
   subscription DLQs hold data and are protected.
 """
 

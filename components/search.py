@@ -6,7 +6,7 @@ AWS constraints this component relies on:
   hyphens. It is the provider's only always-``ForceNew`` top-level input besides ``vpc_options``
   (adding or removing the block replaces; subnets and security groups update in place), so phases
   never change either (terraform-provider-aws ``internal/service/opensearch/domain.go``, schema and
-  ``CustomizeDiff``; see ``infra/forcenew.py``).
+  ``CustomizeDiff``; see ``infra/offline/forcenew.py``).
   https://docs.aws.amazon.com/opensearch-service/latest/APIReference/API_CreateDomain.html
 - Also replacing, per that ``CustomizeDiff``: a changed ``encrypt_at_rest.kms_key_id``, turning
   at-rest or node-to-node encryption or fine-grained access control *off*, leaving ``dualstack``,

@@ -1,6 +1,6 @@
 """Offline tools: ``python -m infra.cli COMMAND``.
 
-Every command runs the real stack program under the SDK's mocks (see :mod:`infra.harness`), so
+Every command runs the real stack program under the SDK's mocks (see :mod:`infra.offline.harness`), so
 what it shows is what ``pulumi up`` would register, without a cloud account or the Pulumi CLI.
 
 Exit status: 0 done (diff: safe); 1 unsafe (the diff or the move refuses to replace or delete
@@ -27,9 +27,9 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from infra.config import load_config
-from infra.diff import PromotionDiff, check_same_environment, diff_plans, render_table, to_json
-from infra.harness import ROOT, PlanResult, run_stack, stack_config
-from infra.inventory import Group, group_by_component, type_counts
+from infra.offline.diff import PromotionDiff, check_same_environment, diff_plans, render_table, to_json
+from infra.offline.harness import ROOT, PlanResult, run_stack, stack_config
+from infra.offline.inventory import Group, group_by_component, type_counts
 
 EXIT_UNSAFE = 1
 EXIT_CONFIG_ERROR = 2
@@ -77,7 +77,7 @@ def plan_json(plan: PlanResult) -> dict:
 def _write_manifests(plan: PlanResult, directory: Path, console: Console) -> None:
     """Every Kubernetes object of the plan as YAML under ``directory/<cluster>/``, and per cluster
     the Helm releases (rendered only in the cluster, so listed rather than written)."""
-    from infra.manifests import custom_resource_kinds, objects_by_cluster, releases_by_cluster, write_manifests
+    from infra.offline.manifests import custom_resource_kinds, objects_by_cluster, releases_by_cluster, write_manifests
 
     releases = releases_by_cluster(plan)
     for cluster, objects in objects_by_cluster(plan).items():
@@ -128,7 +128,7 @@ def offline_diff(source: str, target: str, direction: str, root: Path = ROOT) ->
 
 
 def _print_diff(diff: PromotionDiff, console: Console, show_same: bool) -> None:
-    from infra.diff_view import WIDTH, verdict
+    from infra.offline.diff_view import WIDTH, verdict
 
     width = min(console.width, WIDTH)
     console.print(render_table(diff, show_same=show_same), width=width)
@@ -164,8 +164,8 @@ def _print_demote_diff(diff: PromotionDiff, console: Console) -> None:
 
 
 def _cmd_move(args: argparse.Namespace, console: Console) -> int:
-    from infra.promotion import MoveRequest, PlanRefusedError, PromotionError, PromotionRefusedError, promote
-    from infra.pulumi_cli import NotLoggedInError, PulumiCli, PulumiCliError
+    from infra.promotion.move import MoveRequest, PlanRefusedError, PromotionError, PromotionRefusedError, promote
+    from infra.promotion.pulumi_cli import NotLoggedInError, PulumiCli, PulumiCliError
 
     if shutil.which("pulumi") is None:
         _error(

@@ -459,7 +459,7 @@ def kubernetes_version_in_support(version: str, today: datetime.date) -> str:
 #: OpenSearch Service engine versions we accept, as of 2026-12-01: 2.19, the last 2.x minor (the
 #: OpenSearch project's 2.x line is in maintenance), and 2.17 before it
 #: (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/release-notes.html).
-#: A version change is an in-place upgrade only where GetCompatibleVersions lists it (infra/forcenew.py
+#: A version change is an in-place upgrade only where GetCompatibleVersions lists it (infra/offline/forcenew.py
 #: guards every change), so phases keep one version.
 SEARCH_ENGINE_VERSIONS = ("OpenSearch_2.17", "OpenSearch_2.19")
 #: Graviton instance types we size OpenSearch with, data and dedicated master nodes alike, as of

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import infra.cli
-from infra.harness import ROOT, PlanResult, run_stack, stack_config
+from infra.offline.harness import ROOT, PlanResult, run_stack, stack_config
 
 PHASES = ("phase1", "phase2", "phase3", "phase4")
 

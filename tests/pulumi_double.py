@@ -1,4 +1,4 @@
-"""``RecordingPulumiCliDouble``: a test double of the Pulumi CLI for :mod:`infra.promotion`.
+"""``RecordingPulumiCliDouble``: a test double of the Pulumi CLI for :mod:`infra.promotion.move`.
 
 Stacks are ``pulumi stack export`` documents held in memory; ``state_move`` follows what
 ``pulumi state move`` does (pkg/cmd/pulumi/state/state_move.go): it refuses provider URNs, moves
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from infra.pulumi_cli import Interrupted, NotLoggedInError
+from infra.promotion.pulumi_cli import Interrupted, NotLoggedInError
 
 PROVIDER = "pulumi:providers:"
 ROOT = "pulumi:pulumi:Stack"
@@ -64,7 +64,7 @@ def sames(stack: str, state: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
 
 
 class RecordingPulumiCliDouble:
-    """Test double of :class:`infra.pulumi_cli.PulumiCli` (see the module docstring)."""
+    """Test double of :class:`infra.promotion.pulumi_cli.PulumiCli` (see the module docstring)."""
 
     def __init__(
         self,

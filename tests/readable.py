@@ -1,7 +1,7 @@
 """Component plans with readable mock identities, for tests that check wiring.
 
 The harness's mocks name every resource ``<name>-<identity>`` (the identity digests the inputs that
-force replacement, see ``infra/harness.py``), and derive ARNs, endpoints and key ids from it. A
+force replacement, see ``infra/offline/harness.py``), and derive ARNs, endpoints and key ids from it. A
 component test asks "does X use Y's ID?", not "what is Y's identity", so :func:`run_program` here
 maps each mock identity of the plan back to a fixed, readable form: the ID ``<name>-id``, ARNs and
 URLs ending in ``<name>``, endpoints with ``abc123``. The mapping is one to one per resource, so an
@@ -18,8 +18,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from infra import harness
-from infra.harness import PlanResult, _digest, _uuid
+from infra.offline import harness
+from infra.offline.harness import PlanResult, _digest, _uuid
 
 
 def _replacements(plan: PlanResult) -> dict[str, str]:
@@ -75,5 +75,5 @@ def readable(plan: PlanResult) -> PlanResult:
 
 
 def run_program(program: Callable[[], None], **kwargs: Any) -> PlanResult:
-    """:func:`infra.harness.run_program`, with readable mock identities."""
+    """:func:`infra.offline.harness.run_program`, with readable mock identities."""
     return readable(harness.run_program(program, **kwargs))

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from components.network_policies import DNS_LABELS, DNS_NAMESPACE, Destination, egress_allows
-from infra.manifests import objects_by_cluster
+from infra.offline.manifests import objects_by_cluster
 from tests.conftest import PHASES, plan_of
 
 #: How the opentelemetry-collector chart labels the pods its Service selects, per ``mode``.

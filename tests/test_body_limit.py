@@ -9,7 +9,7 @@ import pytest
 from components.edge_waf import CORE_RULE_SET
 from components.waf_body import greater_than_regex
 from infra.config import ConfigError, load_config, raw_namespace
-from infra.harness import stack_config
+from infra.offline.harness import stack_config
 from tests.conftest import PHASES, plan_of
 
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"

@@ -11,10 +11,10 @@ import pytest
 from rich.console import Console
 
 from infra.cli import main as cli_main
-from infra.diff import diff_plans
-from infra.diff_view import WIDTH, render_table, verdict
-from infra.forcenew import FORCE_NEW
-from infra.harness import PlanResult, run_program
+from infra.offline.diff import diff_plans
+from infra.offline.diff_view import WIDTH, render_table, verdict
+from infra.offline.forcenew import FORCE_NEW
+from infra.offline.harness import PlanResult, run_program
 from tests.conftest import PHASES, plan_of
 from tests.test_cli_diff import _project_with
 

@@ -10,7 +10,7 @@ import yaml
 
 from infra.cli import EXIT_REFUSED
 from infra.cli import main as cli_main
-from infra.harness import ROOT
+from infra.offline.harness import ROOT
 
 PAIRS = [("phase1", "phase2"), ("phase2", "phase3"), ("phase3", "phase4")]
 # The CLI runs each unedited phase once per session; edited copies still run for real.

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from components.base import region_code
 from infra.config import ConfigError, StackConfig, load_config, raw_namespace
-from infra.harness import stack_config
+from infra.offline.harness import stack_config
 
 PHASES = ["phase1", "phase2", "phase3", "phase4"]
 

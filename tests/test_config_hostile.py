@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from infra.cli import EXIT_CONFIG_ERROR, EXIT_CRASH, EXIT_REFUSED
 from infra.cli import main as cli_main
 from infra.config import ConfigError, kubernetes_version_in_support, load_config, raw_namespace
-from infra.harness import ROOT, run_stack, stack_config
+from infra.offline.harness import ROOT, run_stack, stack_config
 
 _BASE = raw_namespace(stack_config("phase1"))
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from infra.config import ConfigError, load_config, raw_namespace
-from infra.harness import run_stack, stack_config
+from infra.offline.harness import run_stack, stack_config
 from tests.test_config import _flat
 
 _BASE = raw_namespace(stack_config("phase1"))

@@ -12,7 +12,7 @@ from pulumi._types import input_type_py_to_pulumi_names
 from rich.console import Console
 from rich.table import Table
 
-from infra.diff import (
+from infra.offline.diff import (
     ACTIONS,
     check_same_environment,
     diff_plans,
@@ -21,8 +21,16 @@ from infra.diff import (
     stackless_urn,
     to_json,
 )
-from infra.forcenew import FORCE_NEW, FORCE_NEW_IF, STATEFUL_TYPES, forcing_keys, is_stateful, replacement_keys, top
-from infra.harness import PlanResult, RecordedResource, run_program
+from infra.offline.forcenew import (
+    FORCE_NEW,
+    FORCE_NEW_IF,
+    STATEFUL_TYPES,
+    forcing_keys,
+    is_stateful,
+    replacement_keys,
+    top,
+)
+from infra.offline.harness import PlanResult, RecordedResource, run_program
 
 QUEUE, BUCKET, SG, DB = (
     "aws:sqs/queue:Queue",

@@ -13,7 +13,7 @@ import pytest
 import components.workload
 import infra.compute
 from infra.failfast import ProgramError, fail_pending_outputs
-from infra.harness import ROOT, run_stack, stack_config
+from infra.offline.harness import ROOT, run_stack, stack_config
 
 #: Far below the minutes a hang would take, far above a phase 2 plan (about a second).
 PROMPT_SECONDS = 20

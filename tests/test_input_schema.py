@@ -8,8 +8,8 @@ import copy
 import pulumi_aws as aws
 import pytest
 
-from infra.harness import run_program
-from infra.schema import (
+from infra.offline.harness import run_program
+from infra.offline.schema import (
     args_schema,
     check_inputs,
     init_parameters,

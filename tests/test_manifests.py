@@ -14,8 +14,8 @@ from components.cluster import EksCluster, EksClusterArgs
 from components.keda import Keda, KedaArgs
 from components.observability import ClusterObservability, ClusterObservabilityArgs
 from components.workload import IngressSpec, QueueScaler, Workload, WorkloadArgs
-from infra.harness import run_program
-from infra.manifests import (
+from infra.offline.harness import run_program
+from infra.offline.manifests import (
     REDACTED,
     api_version_and_kind,
     check_workload_objects,

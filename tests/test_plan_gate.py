@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from infra.diff import Change, PromotionDiff
-from infra.forcenew import STATEFUL_TYPES
-from infra.plan_gate import gate, planned_changes
-from infra.rollback import classify, demote_deletes
+from infra.offline.diff import Change, PromotionDiff
+from infra.offline.forcenew import STATEFUL_TYPES
+from infra.promotion.plan_gate import gate, planned_changes
+from infra.promotion.rollback import classify, demote_deletes
 from policy.rules import STATEFUL_TYPES as POLICY_STATEFUL
 
 P2 = "urn:pulumi:phase2::platform::"

@@ -18,7 +18,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from infra.harness import RecordedResource
+from infra.offline.harness import RecordedResource
 from policy.pack import build_policies
 from policy.stack_rules import BUCKET_ENCRYPTION, FLOW_LOG, LOG_GROUP, VPC, StackResource, flow_log_violations
 from tests.conftest import plan_of

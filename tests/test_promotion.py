@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from infra.diff import Change, PromotionDiff, Refusal
-from infra.move_state import MARKER_NAME
-from infra.promotion import (
+from infra.offline.diff import Change, PromotionDiff, Refusal
+from infra.promotion.move import (
     MoveRequest,
     PlanRefusedError,
     PromotionError,
@@ -21,7 +20,8 @@ from infra.promotion import (
     check_preconditions,
     promote,
 )
-from infra.pulumi_cli import NotLoggedInError
+from infra.promotion.move_state import MARKER_NAME
+from infra.promotion.pulumi_cli import NotLoggedInError
 from tests.pulumi_double import RecordingPulumiCliDouble, sames, stack_as
 
 FIXTURE = Path(__file__).parent / "fixtures" / "checkpoint_phase1.json"

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from infra.diff import Change, PromotionDiff, Refusal
-from infra.move_state import MARKER_NAME
-from infra.promotion import MoveRequest, PromotionError, PromotionRefusedError, promote
+from infra.offline.diff import Change, PromotionDiff, Refusal
+from infra.promotion.move import MoveRequest, PromotionError, PromotionRefusedError, promote
+from infra.promotion.move_state import MARKER_NAME
 from tests.pulumi_double import RecordingPulumiCliDouble, sames, stack_as
 
 FIXTURE = Path(__file__).parent / "fixtures" / "checkpoint_phase1.json"

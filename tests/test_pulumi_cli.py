@@ -17,7 +17,7 @@ import textwrap
 import pytest
 
 from infra import cli
-from infra.pulumi_cli import GUARD, Interrupted, NotLoggedInError, PulumiCli, PulumiCliError
+from infra.promotion.pulumi_cli import GUARD, Interrupted, NotLoggedInError, PulumiCli, PulumiCliError
 
 DOUBLE = textwrap.dedent(
     """\

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from infra.diff import diff_plans
-from infra.harness import PlanResult, RecordedResource
+from infra.offline.diff import diff_plans
+from infra.offline.harness import PlanResult, RecordedResource
 from policy.stack_rules import StackResource, replica_connections, replica_topology
 from tests.conftest import plan_of
 

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from infra.config import ConfigError, load_config, raw_namespace
-from infra.diff import diff_plans
-from infra.harness import PlanResult, stack_config
+from infra.offline.diff import diff_plans
+from infra.offline.harness import PlanResult, stack_config
 from policy.dns_rules import dns_health_checks
 from policy.stack_rules import StackResource
 from tests.conftest import plan_of
@@ -234,7 +234,7 @@ def test_cdn_aliases_must_be_inside_the_zone():
 
 
 def test_cdn_aliases_get_records_in_the_stack():
-    from infra.harness import run_stack
+    from infra.offline.harness import run_stack
 
     flat = stack_config("phase1")
     flat["platform:assets"] = json.dumps(
@@ -248,7 +248,7 @@ def test_cdn_aliases_get_records_in_the_stack():
 
 
 def test_without_platform_dns_nothing_is_routed_and_the_ingress_keeps_one_rule():
-    from infra.harness import run_stack
+    from infra.offline.harness import run_stack
 
     flat = {k: v for k, v in stack_config("phase1").items() if k != "platform:dns"}
     plan = run_stack("phase1", config=flat)

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from infra.config import ConfigError, load_config
-from infra.diff import diff_plans
-from infra.harness import stack_config
+from infra.offline.diff import diff_plans
+from infra.offline.harness import stack_config
 from policy.rules import violations
 from policy.stack_rules import StackResource, sns_sqs_delivery
 from tests.conftest import plan_of

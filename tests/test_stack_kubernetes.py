@@ -9,9 +9,9 @@ import yaml
 
 from infra.cli import main as cli_main
 from infra.config import ConfigError, load_config, raw_namespace
-from infra.diff import diff_plans
-from infra.harness import stack_config
-from infra.manifests import check_workload_objects, objects_by_cluster, validate_manifests
+from infra.offline.diff import diff_plans
+from infra.offline.harness import stack_config
+from infra.offline.manifests import check_workload_objects, objects_by_cluster, validate_manifests
 from tests.conftest import PHASES, plan_of
 from tests.test_config import _flat
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from infra.config import load_config
-from infra.harness import stack_config
+from infra.offline.harness import stack_config
 from tests.conftest import PHASES, plan_of
 
 GIB = 1024**3

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from infra.harness import PlanResult
+from infra.offline.harness import PlanResult
 from policy.stack_rules import StackResource, eventbridge_sns_targets
 from tests.conftest import plan_of
 

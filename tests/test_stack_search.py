@@ -7,8 +7,8 @@ import json
 import pytest
 
 from infra.config import ConfigError, load_config
-from infra.diff import diff_plans
-from infra.harness import stack_config
+from infra.offline.diff import diff_plans
+from infra.offline.harness import stack_config
 from tests.conftest import plan_of
 
 DOMAIN = "aws:opensearch/domain:Domain"

@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from infra.cli import main as cli_main
-from infra.diff import stackless_urn
-from infra.schema import init_parameters
+from infra.offline.diff import stackless_urn
+from infra.offline.schema import init_parameters
 from policy.rules import STATEFUL_TYPES, violations
 from tests.conftest import PHASES, plan_of
 
@@ -249,7 +249,7 @@ def test_queue_policies_grant_only_the_cells_own_app_roles_once_they_exist():
 @pytest.mark.parametrize("stack", PHASES)
 def test_subnets_are_placed_by_zone_id_and_node_groups_named_after_the_resolved_zone(stack):
     from infra.config import load_config
-    from infra.harness import stack_config
+    from infra.offline.harness import stack_config
 
     plan = plan_of(stack)
     config = load_config(stack_config(stack))

@@ -18,7 +18,7 @@ from components.assets import (
     viewer_certificate,
 )
 from components.edge_waf import EdgeWaf, EdgeWafArgs, web_acl_rules
-from infra.harness import MOCK_ACCOUNT_ID
+from infra.offline.harness import MOCK_ACCOUNT_ID
 from tests.readable import run_program
 
 KEY_ARN = "arn:aws:kms:us-west-2:111122223333:key/assets"

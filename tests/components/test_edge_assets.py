@@ -28,7 +28,7 @@ from components.edge_waf import (
     web_acl_capacity,
     web_acl_rules,
 )
-from infra.harness import MOCK_ACCOUNT_ID
+from infra.offline.harness import MOCK_ACCOUNT_ID
 from tests.readable import run_program
 
 KEYS = Path(__file__).parent.parent / "fixtures" / "keys"

@@ -20,7 +20,7 @@ from components.postgres import (
     proxy_policy,
 )
 from components.postgres_replicas import PostgresReplicas, PostgresReplicasArgs, replica_sources
-from infra.harness import MOCK_ACCOUNT_ID
+from infra.offline.harness import MOCK_ACCOUNT_ID
 from tests.readable import run_program
 
 KEY = "arn:aws:kms:us-west-2:111122223333:key/primary"

@@ -17,7 +17,7 @@ from components.redis import (
     member_cluster_ids,
     parameter_family,
 )
-from infra.schema import init_parameters
+from infra.offline.schema import init_parameters
 from tests.readable import run_program
 
 KEY = "arn:aws:kms:us-west-2:111122223333:key/cache"

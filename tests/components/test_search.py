@@ -17,7 +17,7 @@ from components.search import (
     check_domain_name,
     log_resource_policy,
 )
-from infra.harness import run_program
+from infra.offline.harness import run_program
 
 KEY = "arn:aws:kms:us-east-1:111122223333:key/search"
 ROLE = "arn:aws:iam::111122223333:role/platform-deployer"

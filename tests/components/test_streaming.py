@@ -5,7 +5,7 @@ import pulumi_aws as aws
 import pytest
 
 from components.streaming import EventStream, StreamArgs
-from infra.harness import run_program
+from infra.offline.harness import run_program
 
 KEY = "arn:aws:kms:eu-west-1:111122223333:key/stream"
 ALERTS = "arn:aws:sns:eu-west-1:111122223333:alerts"

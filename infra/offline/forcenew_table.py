@@ -1,6 +1,6 @@
 """The ForceNew table: which input changes replace a resource, which types hold data, and defaults.
 
-Data only; the logic that reads it is :mod:`infra.forcenew`. Sources, read in the provider code
+Data only; the logic that reads it is :mod:`infra.offline.forcenew`. Sources, read in the provider code
 (pulumi-aws 7.51.1 bridges terraform-provider-aws v6 one to one; pulumi-kubernetes 4.34; pulumi-
 random 4.21 bridges terraform-provider-random): the ``ForceNew`` / ``RequiresReplace`` attributes
 of each resource schema, ``internal/service/<svc>/<resource>.go`` unless a group names another file.
@@ -191,7 +191,7 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": _keys("clusterName namespace serviceAccount"),
     # Launch templates (internal/service/ec2/ec2_launch_template.go): only the name forces a new
     # template; every other change is in place as a new version (latestVersion moves, and node
-    # groups pinned to it roll their nodes: an update, see infra/harness.py).
+    # groups pinned to it roll their nodes: an update, see infra/offline/harness.py).
     "aws:ec2/launchTemplate:LaunchTemplate": _NAMED,
     # VPC peering (internal/service/ec2/vpc_peering_connection.go, vpc_peering_connection_accepter.go).
     "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": _keys("peerOwnerId peerRegion peerVpcId vpcId"),

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from infra.plan_gate import PROVIDER_PREFIX, STACK_TYPE, urn_type
+from infra.promotion.plan_gate import PROVIDER_PREFIX, STACK_TYPE, urn_type
 
 MARKER_NAME = "move-in-progress.json"
 

@@ -2,9 +2,9 @@
 
 Promotion moves one environment's state from stack ``phaseN`` to ``phaseN+1`` and then runs the
 ``phaseN+1`` program against it. This module predicts that run offline: it pairs the resources
-of two mock runs (:func:`infra.harness.run_program`) by URN without the stack segment, compares
+of two mock runs (:func:`infra.offline.harness.run_program`) by URN without the stack segment, compares
 their inputs and classifies each as create / update / replace / delete / same, using the
-force-new table of :mod:`infra.forcenew`. Replacing or deleting anything that holds data is
+force-new table of :mod:`infra.offline.forcenew`. Replacing or deleting anything that holds data is
 refused, with the reason and the way out.
 
 Replacements cascade: the mocks derive every ID and ARN from the replacing inputs, so a resource
@@ -24,8 +24,8 @@ from typing import Any
 
 from pulumi.runtime.rpc import _special_sig_key
 
-from infra.forcenew import forcing_keys, is_stateful, normalized, top
-from infra.harness import PlanResult, RecordedResource, provider_identity
+from infra.offline.forcenew import forcing_keys, is_stateful, normalized, top
+from infra.offline.harness import PlanResult, RecordedResource, provider_identity
 
 #: Actions in the order reports list them.
 ACTIONS = ("create", "update", "replace", "delete", "same")
@@ -415,14 +415,14 @@ def check_same_environment(old_config: Mapping[str, str], new_config: Mapping[st
 
 
 def render_table(diff: PromotionDiff, *, show_same: bool = False):
-    """A rich table of the changes (see :func:`infra.diff_view.render_table`)."""
-    from infra.diff_view import render_table as render
+    """A rich table of the changes (see :func:`infra.offline.diff_view.render_table`)."""
+    from infra.offline.diff_view import render_table as render
 
     return render(diff, show_same=show_same)
 
 
 def to_json(diff: PromotionDiff) -> dict[str, Any]:
-    """A JSON-safe view of ``diff`` (see :func:`infra.diff_view.to_json`)."""
-    from infra.diff_view import to_json as view
+    """A JSON-safe view of ``diff`` (see :func:`infra.offline.diff_view.to_json`)."""
+    from infra.offline.diff_view import to_json as view
 
     return view(diff)

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.diff import PromotionDiff, parse_urn, stackless_urn
-from infra.forcenew import is_stateful
+from infra.offline.diff import PromotionDiff, parse_urn, stackless_urn
+from infra.offline.forcenew import is_stateful
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_PREFIX = "pulumi:providers:"

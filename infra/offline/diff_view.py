@@ -1,6 +1,6 @@
 """The operator's view of a promotion diff: a table grouped by region and component, and JSON.
 
-Values are the diff's own (secrets already masked by :mod:`infra.diff`); here they are shortened
+Values are the diff's own (secrets already masked by :mod:`infra.offline.diff`); here they are shortened
 to fit a 100-column terminal, and every piece of user data is escaped, so ``[...]`` in a name or a
 value is printed, never taken as rich markup.
 """
@@ -15,7 +15,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from infra.diff import ACTIONS, Change, PromotionDiff
+from infra.offline.diff import ACTIONS, Change, PromotionDiff
 
 #: The width the table is laid out for (``diff`` output fits a 100-column terminal).
 WIDTH = 100

@@ -19,7 +19,7 @@ from kubernetes_validate.utils import VersionNotSupportedError
 from pulumi.runtime import rpc
 
 from components.workload import validate_image
-from infra.harness import PlanResult
+from infra.offline.harness import PlanResult
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 #: What a secret value becomes in a manifest: files on disk must not carry credentials.

@@ -24,10 +24,10 @@ from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from infra.forcenew import identity
+from infra.offline.forcenew import identity
 
 PROJECT = "platform"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MOCK_ACCOUNT_ID = "123456789012"
 
 # Outputs the AWS provider computes that our programs read; the mocks synthesise them so that
@@ -188,7 +188,7 @@ class _Mocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         # IDs, ARNs and computed identifiers are derived from the logical name plus the replacement
-        # identity: the ForceNew inputs (infra/forcenew.py), the region and the provider's own
+        # identity: the ForceNew inputs (infra/offline/forcenew.py), the region and the provider's own
         # identity. A replaced resource thus gets new ones, and its dependents' inputs change with
         # them, as a real preview's unknowns do; an in-place change keeps them.
         if args.typ.startswith("pulumi:providers:"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from infra.harness import PlanResult, RecordedResource
+from infra.offline.harness import PlanResult, RecordedResource
 
 #: Inputs worth showing per resource type: what a reviewer checks to know what a phase costs and carries.
 KEY_INPUTS: dict[str, tuple[str, ...]] = {

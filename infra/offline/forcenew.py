@@ -1,4 +1,4 @@
-"""Which input changes force a resource's replacement: the logic over :mod:`infra.forcenew_table`.
+"""Which input changes force a resource's replacement: the logic over :mod:`infra.offline.forcenew_table`.
 
 :func:`forcing_keys` classifies one resource's change for the offline diff; :func:`identity`
 condenses the inputs that force replacement into a digest, which the harness's mocks put into
@@ -21,7 +21,7 @@ from typing import Any
 
 from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
 
-from infra.forcenew_table import DEFAULTS, FORCE_NEW, STATEFUL_TYPES
+from infra.offline.forcenew_table import DEFAULTS, FORCE_NEW, STATEFUL_TYPES
 
 __all__ = ["DEFAULTS", "FORCE_NEW", "FORCE_NEW_IF", "STATEFUL_TYPES", "forcing_keys", "identity"]
 

@@ -1,24 +1,24 @@
 """Move one environment between phase stacks with Pulumi's own tools (SPEC §4 decisions 6 and 8).
 
-Sequence (each step recorded in the marker, :mod:`infra.move_state`):
+Sequence (each step recorded in the marker, :mod:`infra.promotion.move_state`):
 
 1. ``pulumi whoami``; an earlier run's marker is resolved by re-reading both stacks;
 2. export both stacks; preconditions (target holds at most the root stack resource and providers,
    no pending operations anywhere, offline diff safe — for a demote: every delete derivable and
-   confirmed, :mod:`infra.rollback`); refusals write nothing;
+   confirmed, :mod:`infra.promotion.rollback`); refusals write nothing;
 3. back up both exports; create the target if needed;
 4. remove stray providers from the target; re-export the source and refuse if its checksum
    differs from the export the checks ran on; ``pulumi state move`` of every resource; re-read
    both stacks and verify; remove the providers state move copied and left in the source (a
    later move back would otherwise meet them: "provider already exists in destination stack");
-5. ``pulumi preview --save-plan`` on the target, judged by :func:`infra.plan_gate.gate`; refused
+5. ``pulumi preview --save-plan`` on the target, judged by :func:`infra.promotion.plan_gate.gate`; refused
    (or failed): the state is moved back the same way;
 6. without ``yes``: a dry run — the state is moved back, the environment stays where it was, and
    the operator re-runs with ``--yes``, which previews and gates afresh, so ``up`` only ever runs
    a plan approved in the same run; with ``yes``: ``pulumi state unprotect`` of exactly the
    confirmed protected deletes, then ``pulumi up --plan``.
 
-Any failure or interruption (SIGINT/SIGTERM, :class:`infra.pulumi_cli.Interrupted`) re-reads both
+Any failure or interruption (SIGINT/SIGTERM, :class:`infra.promotion.pulumi_cli.Interrupted`) re-reads both
 stacks and says where the environment lives and what to run next; never assumed.
 """
 
@@ -30,16 +30,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from infra.diff import PromotionDiff, stackless_urn
-from infra.harness import PROJECT
-from infra.move_state import Marker, checksum, locate, managed, providers, resources, write_backup
-from infra.plan_gate import GateResult, gate, planned_changes
-from infra.pulumi_cli import GUARD, Interrupted, NotLoggedInError
-from infra.rollback import DemotePlan, demote_deletes
+from infra.offline.diff import PromotionDiff, stackless_urn
+from infra.offline.harness import PROJECT
+from infra.promotion.move_state import Marker, checksum, locate, managed, providers, resources, write_backup
+from infra.promotion.plan_gate import GateResult, gate, planned_changes
+from infra.promotion.pulumi_cli import GUARD, Interrupted, NotLoggedInError
+from infra.promotion.rollback import DemotePlan, demote_deletes
 
 
 class StateBackend(Protocol):
-    """The Pulumi CLI operations a move needs; :class:`infra.pulumi_cli.PulumiCli` is the real one."""
+    """The Pulumi CLI operations a move needs; :class:`infra.promotion.pulumi_cli.PulumiCli` is the real one."""
 
     def whoami(self) -> str: ...
     def stack_exists(self, stack: str) -> bool: ...

@@ -24,9 +24,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from infra.diff import PromotionDiff, stackless_urn
-from infra.forcenew import is_stateful
-from infra.plan_gate import PROVIDER_PREFIX, state_by_key
+from infra.offline.diff import PromotionDiff, stackless_urn
+from infra.offline.forcenew import is_stateful
+from infra.promotion.plan_gate import PROVIDER_PREFIX, state_by_key
 
 #: Stateful types whose instance is derivable when the named input is set (a copy of a source).
 _COPY_OF = {
