@@ -197,8 +197,11 @@ def test_plan_prints_the_inventory_by_component(capsys):
         "euw1 platform:stack:Cell",
         "edge platform:stack:Edge",
         "cloud resources",
+        # Ranges of counts read as integers (the wire protocol delivers doubles).
+        "spec=50–200 replicas",
     ):
         assert fragment in out
+    assert ".0-" not in out and ".0–" not in out
 
 
 def test_bad_config_is_one_line_and_exit_2(tmp_path, capsys):

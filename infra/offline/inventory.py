@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from infra.offline.harness import PlanResult, RecordedResource
 
@@ -55,6 +56,17 @@ class Group:
         return sum(self.counts.values()) + sum(child.total for child in self.children)
 
 
+def _whole(value: Any) -> Any:
+    """A whole number as an int: the wire protocol carries every number as a double."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def count_range(low: Any, high: Any) -> str:
+    """``2–6`` for a min/max pair of counts (``2`` when equal), whatever numeric type they arrive as."""
+    low, high = _whole(low), _whole(high)
+    return f"{low}" if low == high else f"{low}–{high}"
+
+
 def _highlight(resource: RecordedResource) -> str | None:
     keys = KEY_INPUTS.get(resource.type)
     if not keys:
@@ -65,12 +77,11 @@ def _highlight(resource: RecordedResource) -> str | None:
         if value is None:
             continue
         if key == "spec" and isinstance(value, dict):
-            value = f"{value.get('minReplicas')}-{value.get('maxReplicas')} replicas"
+            value = f"{count_range(value.get('minReplicas'), value.get('maxReplicas'))} replicas"
         elif key == "scalingConfig" and isinstance(value, dict):
-            value = f"{value.get('minSize')}-{value.get('maxSize')} nodes"
-        elif isinstance(value, float) and value.is_integer():
-            # The wire protocol carries every number as a double.
-            value = int(value)
+            value = f"{count_range(value.get('minSize'), value.get('maxSize'))} nodes"
+        else:
+            value = _whole(value)
         values.append(f"{key}={value}")
     return f"{resource.type.rsplit(':', 1)[-1]} {resource.name}: " + ", ".join(values)
 
