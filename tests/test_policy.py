@@ -7,48 +7,17 @@ import dataclasses
 import json
 
 import pytest
-from pulumi_policy import (
-    PolicyCustomTimeouts,
-    PolicyProviderResource,
-    PolicyResource,
-    PolicyResourceOptions,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
 
 from infra.offline.harness import RecordedResource
+from infra.offline.policy_check import STACK_POLICIES, plan_violations, resource_violations, stack_violations
 from policy.pack import build_policies
 from policy.stack_rules import BUCKET_ENCRYPTION, FLOW_LOG, LOG_GROUP, VPC, StackResource, flow_log_violations
 from tests.conftest import plan_of
 
-POLICIES = [p for p in build_policies() if isinstance(p, ResourceValidationPolicy)]
-STACK_POLICIES = [p for p in build_policies() if isinstance(p, StackValidationPolicy)]
-
-
-def _options(resource: RecordedResource, protect: bool | None = None) -> PolicyResourceOptions:
-    return PolicyResourceOptions(
-        protect=resource.protect if protect is None else protect,
-        ignore_changes=[],
-        delete_before_replace=None,
-        aliases=[],
-        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
-        additional_secret_outputs=[],
-        parent=resource.parent,
-    )
-
 
 def _evaluate(resource: RecordedResource, props: dict | None = None, protect: bool | None = None) -> list[str]:
     """Run every resource policy on one resource; return 'policy: message' for each violation."""
-    options = _options(resource, protect)
-    args = ResourceValidationArgs(
-        resource.type, resource.inputs if props is None else props, resource.urn, resource.name, options, None
-    )
-    found: list[str] = []
-    for policy in POLICIES:
-        policy.validate(args, lambda message, urn=None, name=policy.name: found.append(f"{name}: {message}"))
-    return found
+    return [str(v) for v in resource_violations(resource, props, protect)]
 
 
 def _first(stack: str, type_token: str, predicate=lambda r: True) -> RecordedResource:
@@ -197,24 +166,8 @@ def test_unprotected_stateful_resources_are_refused():
 
 
 def _evaluate_stack(resources: list[RecordedResource]) -> list[str]:
-    """Run every stack policy the way the engine does: dependencies, property dependencies and
-    providers as PolicyResources."""
-    policy_resources: dict[str, PolicyResource] = {}
-    for r in resources:  # registration order: a resource's dependencies come before it
-        dependencies = [policy_resources[u] for u in r.dependencies if u in policy_resources]
-        property_dependencies = {
-            key: [policy_resources[u] for u in urns if u in policy_resources]
-            for key, urns in r.property_dependencies.items()
-        }
-        provider = PolicyProviderResource("pulumi:providers:aws", {"region": r.region}, "", "") if r.region else None
-        policy_resources[r.urn] = PolicyResource(
-            r.type, r.inputs, r.urn, r.name, _options(r), provider, None, dependencies, property_dependencies
-        )
-    args = StackValidationArgs(list(policy_resources.values()))
-    found: list[str] = []
-    for policy in STACK_POLICIES:
-        policy.validate(args, lambda message, urn=None, name=policy.name: found.append(f"{name}: {message}"))
-    return found
+    """Run every stack policy the way the engine does; 'policy: message' for each violation."""
+    return [str(v) for v in stack_violations(resources)]
 
 
 def test_the_stack_policies_pass_every_phase(phase_plan):
@@ -314,3 +267,12 @@ def test_the_pack_loads_as_the_policy_runtime_loads_it():
     result = subprocess.run([sys.executable, "-c", code], cwd=policy_dir, capture_output=True, text=True, env={})
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == len(build_policies())
+
+
+def test_the_whole_pack_over_a_plan_reports_each_violation_once():
+    plan = plan_of("phase1")
+    assert plan_violations(plan) == []
+    bucket = _first("phase1", "aws:s3/bucket:Bucket")
+    unprotected = dataclasses.replace(bucket, protect=False)
+    edited = dataclasses.replace(plan, resources=[unprotected if r is bucket else r for r in plan.resources])
+    assert [v.policy for v in plan_violations(edited)] == ["stateful-protected"]
