@@ -152,6 +152,19 @@ def _cmd_diff(args: argparse.Namespace, console: Console) -> int:
     return 0 if diff.is_safe else EXIT_UNSAFE
 
 
+def _cmd_cost(args: argparse.Namespace, console: Console) -> int:
+    from infra.offline.cost import render, stack_cost
+    from infra.offline.cost import to_json as cost_json
+
+    plan = run_stack(args.stack, args.project_dir)
+    report = stack_cost(args.stack, plan, Path(args.project_dir), Path(args.usage) if args.usage else None)
+    if args.json:
+        sys.stdout.write(json.dumps(cost_json(report), indent=2, sort_keys=True) + "\n")
+    else:
+        render(report, console)
+    return 0
+
+
 def _print_demote_diff(diff: PromotionDiff, console: Console) -> None:
     """The offline diff of a demotion: its deletes are judged later against the real state."""
     counts = ", ".join(f"{n} {a}" for a, n in diff.counts().items() if n)
@@ -244,6 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--all", action="store_true", help="list unchanged resources too")
     diff.add_argument("--demote", action="store_true", help="check a move down in phase instead")
     diff.set_defaults(handler=_cmd_diff)
+
+    cost = commands.add_parser("cost", help="monthly estimate from the dated price table and the usage file")
+    cost.add_argument("stack", help="stack name, e.g. phase2")
+    cost.add_argument("--json", action="store_true", help="every priced resource, per component and region, as JSON")
+    cost.add_argument("--usage", metavar="FILE", help="usage file (default: PROJECT_DIR/usage/<stack>.yaml)")
+    cost.set_defaults(handler=_cmd_cost)
 
     for command, text in (("promote", "move the environment up a phase"), ("demote", "move it back down")):
         move = commands.add_parser(command, help=f"{text} (real state; needs the Pulumi CLI and credentials)")
