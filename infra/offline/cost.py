@@ -784,24 +784,20 @@ def _dashboard(ctx: _Context, r: RecordedResource, u: Usage, region: str) -> lis
     return [LineItem("dashboard", ctx.rate("cloudwatch.dashboard_month", region), region)]
 
 
-@pricer("aws:cloudwatch/logGroup:LogGroup", "monthly_ingestion_gb")
+@pricer("aws:cloudwatch/logGroup:LogGroup", "monthly_ingestion_gb", "compressed_fraction")
 def _log_group(ctx: _Context, r: RecordedResource, u: Usage, region: str) -> list[LineItem]:
     """Ingestion per log class, and storage at steady state: a month's ingestion kept for the
-    retention (uncompressed size: an upper bound, as storage is billed compressed; no retention =
-    one year)."""
+    retention (no retention: one year), billed at its compressed size (``compressed_fraction`` of
+    the ingested bytes)."""
     log_class = r.inputs.get("logGroupClass") or "STANDARD"
     gb = u["monthly_ingestion_gb"]
     retention_days = _num(r.inputs.get("retentionInDays"), 365) or 365
-    stored = gb * retention_days / 30.4
+    stored = gb * retention_days / 30.4 * u["compressed_fraction"] if gb else 0.0
+    ingestion = gb * ctx.rate("logs.ingestion_gb", region, log_class)
+    storage = stored * ctx.rate("logs.storage_gb_month", region)
     return [
-        LineItem(
-            f"ingestion {_q(gb)} GB {log_class.lower()}", gb * ctx.rate("logs.ingestion_gb", region, log_class), region
-        ),
-        LineItem(
-            f"storage {stored:,.0f} GB ({_q(retention_days)} d)",
-            stored * ctx.rate("logs.storage_gb_month", region),
-            region,
-        ),
+        LineItem(f"ingestion {_q(gb)} GB {log_class.lower()}", ingestion, region),
+        LineItem(f"storage {stored:,.0f} GB compressed ({_q(retention_days)} d)", storage, region),
     ]
 
 
@@ -1001,7 +997,9 @@ def price_plan(plan: PlanResult, table: PriceTable, usage: UsageFile) -> CostRep
                 urn=resource.urn,
                 name=resource.name,
                 type=resource.type,
-                region=GLOBAL if registration.global_region or any(i.region == GLOBAL for i in items) else region,
+                region=GLOBAL
+                if registration.global_region or any(i.region == GLOBAL for i in items)
+                else region or (max(items, key=lambda i: i.monthly).region if items else ""),
                 top=path[0],
                 component="/".join(path[:2]),
                 items=items,
