@@ -27,6 +27,7 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from infra.config import load_config
+from infra.offline.cost import CostDelta
 from infra.offline.diff import PromotionDiff, check_same_environment, diff_plans, render_table, to_json
 from infra.offline.harness import ROOT, PlanResult, run_stack, stack_config
 from infra.offline.inventory import Group, group_by_component, type_counts
@@ -114,6 +115,11 @@ def offline_diff(source: str, target: str, direction: str, root: Path = ROOT) ->
 
     ``direction`` is ``promote`` (the target's phase must be higher) or ``demote`` (lower).
     """
+    return diff_plans(*offline_plans(source, target, direction, root))
+
+
+def offline_plans(source: str, target: str, direction: str, root: Path = ROOT) -> tuple[PlanResult, PlanResult]:
+    """The plans of the two stacks, after the environment and direction checks of :func:`offline_diff`."""
     old_flat, new_flat = stack_config(source, root), stack_config(target, root)
     refusal = check_same_environment(old_flat, new_flat)
     if refusal:
@@ -124,7 +130,7 @@ def offline_diff(source: str, target: str, direction: str, root: Path = ROOT) ->
             f"{direction} goes {'up' if direction == 'promote' else 'down'} in phase: "
             f"{source} is phase {old_phase}, {target} is phase {new_phase}"
         )
-    return diff_plans(run_stack(source, root, old_flat), run_stack(target, root, new_flat))
+    return run_stack(source, root, old_flat), run_stack(target, root, new_flat)
 
 
 def _print_diff(diff: PromotionDiff, console: Console, show_same: bool) -> None:
@@ -143,13 +149,47 @@ def _print_diff(diff: PromotionDiff, console: Console, show_same: bool) -> None:
     console.print(f"[{style}]{escape(verdict(diff))}[/{style}]", highlight=False, width=width)
 
 
+def cost_change(before: PlanResult, after: PlanResult, root: Path) -> CostDelta | str:
+    """The monthly cost delta between two plans, each priced with its stack's usage file; the
+    reason as text when either cannot be priced (a diff is about safety: a missing price or usage
+    file must not hide its verdict)."""
+    from infra.offline.cost import cost_delta, stack_cost
+    from infra.offline.pricing import PriceError
+    from infra.offline.usage import UsageError
+
+    try:
+        return cost_delta(stack_cost(before.stack, before, root), stack_cost(after.stack, after, root))
+    except (PriceError, UsageError) as error:
+        return str(error)
+
+
 def _cmd_diff(args: argparse.Namespace, console: Console) -> int:
-    diff = offline_diff(args.source, args.target, "demote" if args.demote else "promote", args.project_dir)
+    from infra.offline.diff_view import WIDTH, render_cost_delta
+
+    direction = "demote" if args.demote else "promote"
+    before, after = offline_plans(args.source, args.target, direction, args.project_dir)
+    diff = diff_plans(before, after)
+    delta = cost_change(before, after, Path(args.project_dir))
     if args.json:
-        sys.stdout.write(json.dumps(to_json(diff), indent=2, sort_keys=True) + "\n")
+        cost = {"error": delta} if isinstance(delta, str) else delta.to_json()
+        sys.stdout.write(json.dumps({**to_json(diff), "cost": cost}, indent=2, sort_keys=True) + "\n")
     else:
         _print_diff(diff, console, args.all)
+        console.print(render_cost_delta(delta), width=min(console.width, WIDTH), highlight=False)
     return 0 if diff.is_safe else EXIT_UNSAFE
+
+
+def _cmd_cost(args: argparse.Namespace, console: Console) -> int:
+    from infra.offline.cost import render, stack_cost
+    from infra.offline.cost import to_json as cost_json
+
+    plan = run_stack(args.stack, args.project_dir)
+    report = stack_cost(args.stack, plan, Path(args.project_dir), Path(args.usage) if args.usage else None)
+    if args.json:
+        sys.stdout.write(json.dumps(cost_json(report), indent=2, sort_keys=True) + "\n")
+    else:
+        render(report, console)
+    return 0
 
 
 def _print_demote_diff(diff: PromotionDiff, console: Console) -> None:
@@ -244,6 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--all", action="store_true", help="list unchanged resources too")
     diff.add_argument("--demote", action="store_true", help="check a move down in phase instead")
     diff.set_defaults(handler=_cmd_diff)
+
+    cost = commands.add_parser("cost", help="monthly estimate from the dated price table and the usage file")
+    cost.add_argument("stack", help="stack name, e.g. phase2")
+    cost.add_argument("--json", action="store_true", help="every priced resource, per component and region, as JSON")
+    cost.add_argument("--usage", metavar="FILE", help="usage file (default: PROJECT_DIR/usage/<stack>.yaml)")
+    cost.set_defaults(handler=_cmd_cost)
 
     for command, text in (("promote", "move the environment up a phase"), ("demote", "move it back down")):
         move = commands.add_parser(command, help=f"{text} (real state; needs the Pulumi CLI and credentials)")

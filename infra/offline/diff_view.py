@@ -15,6 +15,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
+from infra.offline.cost import CostDelta, money
 from infra.offline.diff import ACTIONS, Change, PromotionDiff
 
 #: The width the table is laid out for (``diff`` output fits a 100-column terminal).
@@ -131,3 +132,27 @@ def to_json(diff: PromotionDiff) -> dict[str, Any]:
             for r in diff.unsafe
         ],
     }
+
+
+def render_cost_delta(delta: CostDelta | str) -> Table | str:
+    """The monthly cost change of a promotion (or why it could not be priced): a table of the
+    total and of every component whose cost changes, figures as whole dollars."""
+    if isinstance(delta, str):
+        return f"monthly cost: not estimated ({escape(delta)})"
+    table = Table(
+        title=f"Monthly cost {delta.source} → {delta.target}",
+        caption=f"total {money(delta.source_total)} → {money(delta.target_total)} ({_signed(delta.delta)})",
+        width=WIDTH,
+        pad_edge=False,
+    )
+    table.add_column("component", ratio=3)
+    table.add_column(delta.source, justify="right")
+    table.add_column(delta.target, justify="right")
+    table.add_column("change", justify="right")
+    for name, (before, after) in sorted(delta.components.items(), key=lambda kv: -abs(kv[1][1] - kv[1][0])):
+        table.add_row(escape(name), money(before), money(after), _signed(after - before))
+    return table
+
+
+def _signed(value: float) -> str:
+    return ("+" if round(value) > 0 else "-" if round(value) < 0 else "±") + money(abs(value))
