@@ -272,6 +272,12 @@ def _check_atlas(config: StackConfig) -> None:
                 cell.atlas_nodes.model_dump(by_alias=True),
                 "a standby region runs no apps and holds no Atlas nodes; only primary and active regions do",
             )
+    if not config.monitoring.alert_emails:
+        raise ConfigError(
+            "platform:monitoring.alertEmails",
+            [],
+            "Atlas alerts are delivered by e-mail (Atlas cannot publish to SNS): at least one address",
+        )
     regions = atlas_nodes(config)
     _check_atlas_nodes(regions)
     _check_atlas_sizes(atlas, sum(n.analytics for _, _, n in regions))
