@@ -48,6 +48,7 @@ from components.search import SearchDomain, SearchDomainArgs
 from components.streaming import EventStream, StreamArgs
 from infra.alerts import alarm_thresholds
 from infra.compute import API_NAMESPACE, CellServices, create_compute
+from components.base import region_code
 from infra.config import RegionConfig, StackConfig
 from infra.edge import EdgeLayer
 from infra.failfast import deferred_output
@@ -143,16 +144,19 @@ class RegionalCell(pulumi.ComponentResource):
         self.atlas_endpoint: AtlasPrivateEndpoint | None = None
         self.atlas_users: AtlasDatabaseUsers | None = None
         self.mongodb_uri: pulumi.Output[str] | None = None
+        self._resolve_mongodb_uri = None
         if self.mongodb:
-            if primary is None:
-                self._create_atlas(name, config, cell, account_id, tags)
-            else:
-                self.atlas_project, self.atlas_cluster = primary.atlas_project, primary.atlas_cluster
+            self.atlas_project = (
+                self._create_atlas_project(name, config, cell, account_id, tags)
+                if primary is None
+                else primary.atlas_project
+            )
             if self.serving:
-                assert self.atlas_cluster is not None
                 self.atlas_endpoint = self._create_atlas_endpoint(name, config, cell, clients, tags)
-                # The cell's apps connect through their own region's endpoint.
-                self.mongodb_uri = self.atlas_cluster.private_srv_for(self.atlas_endpoint.vpc_endpoint_id)
+                # The cluster waits for every region's endpoint (so its private connection strings
+                # exist), and this cell's apps need the string of theirs: the program creates the
+                # cluster after all cells (add_atlas_cluster) and resolves this then.
+                self.mongodb_uri, self._resolve_mongodb_uri = deferred_output()
         else:
             self._create_postgres(name, config, cell, clients, primary, tags)
         writer = self.database if primary is None else primary.database
@@ -188,8 +192,6 @@ class RegionalCell(pulumi.ComponentResource):
             services = self._services(config, cell, writer, edge)
             self.cluster, self.workloads = create_compute(self, name, base, config, cell, account_id, services, tags)
             api, worker = self.workloads
-            if self.mongodb:
-                self.atlas_users = self._create_atlas_users(name, config, api.role_arn, worker.role_arn)
             # The api produces; the worker consumes and may enqueue follow-up jobs.
             resolve_producers(pulumi.Output.all(api.role_arn, worker.role_arn))
             resolve_consumers(pulumi.Output.all(worker.role_arn))
@@ -325,42 +327,53 @@ class RegionalCell(pulumi.ComponentResource):
             "MONGODB_READ_PREFERENCE": "nearest" if multi_region else "secondaryPreferred",
         }
 
-    def _create_atlas(
+    def _create_atlas_project(
         self, name: str, config: StackConfig, cell: RegionConfig, account_id: pulumi.Input[str], tags: dict[str, str]
-    ) -> None:
-        """The Atlas project, its one cluster (every serving region, this one first) and its alerts."""
+    ) -> AtlasProject:
+        """The Atlas project, with encryption at rest under this (the primary) cell's KMS key."""
         atlas = config.database.atlas
         assert atlas is not None
-        names = Names(config.name)
-        regions = [RegionNodes(c.region, n.electable, n.read_only, n.analytics) for _, c, n in atlas_nodes(config)]
-        sharded_across_regions = atlas.cluster_type == "SHARDED" and len(regions) > 1
-        self.atlas_project = AtlasProject(
+        sharded_across_regions = atlas.cluster_type == "SHARDED" and len(atlas_nodes(config)) > 1
+        return AtlasProject(
             f"{name}-atlas-project",
             AtlasProjectArgs(
                 org_id=atlas.org_id,
-                project_name=names.atlas_project(),
+                project_name=Names(config.name).atlas_project(),
                 account_id=account_id,
                 kms_key_arn=self.key.arn,
                 kms_region=cell.region,
+                # A multi-region sharded cluster is reached over PrivateLink only in regionalized mode.
                 regionalized_private_endpoints=sharded_across_regions,
                 tags=tags,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def add_atlas_cluster(self, config: StackConfig, cells: list[RegionalCell]) -> AtlasCluster:
+        """Register, under this primary cell, the Atlas cluster spanning every serving region (this one
+        first) and its alerts, once every cell's private endpoint exists; then give each serving cell
+        its apps' connection string and their database users (their Pod Identity roles)."""
+        atlas = config.database.atlas
+        assert atlas is not None and self.atlas_project is not None
+        name = region_code(self.region)
+        tags = {"PlatformEnvironment": config.name, **config.tags}
         scaling = atlas.auto_scaling
         compute = (
             (scaling.min_instance_size, scaling.max_instance_size)
             if scaling.min_instance_size is not None and scaling.max_instance_size is not None
             else None
         )
-        self.atlas_cluster = AtlasCluster(
+        serving = [cell for cell in cells if cell.atlas_endpoint is not None]
+        cluster = AtlasCluster(
             f"{name}-atlas-cluster",
             AtlasClusterArgs(
                 project_id=self.atlas_project.project_id,
-                cluster_name=names.atlas_cluster(),
+                cluster_name=Names(config.name).atlas_cluster(),
                 cluster_type=atlas.cluster_type,
                 instance_size=atlas.instance_size,
-                regions=regions,
+                regions=[
+                    RegionNodes(c.region, n.electable, n.read_only, n.analytics) for _, c, n in atlas_nodes(config)
+                ],
                 shards=atlas.shards,
                 analytics_instance_size=atlas.analytics_instance_size,
                 mongo_major_version=atlas.mongo_major_version,
@@ -370,6 +383,7 @@ class RegionalCell(pulumi.ComponentResource):
                 backup_retention_days=atlas.backup_retention_days,
                 pitr_window_days=atlas.pitr_window_days,
                 encryption_at_rest=self.atlas_project.encryption_at_rest,
+                depends_on_endpoints=[cell.atlas_endpoint.ready for cell in serving if cell.atlas_endpoint],
                 tags=tags,
             ),
             opts=pulumi.ResourceOptions(parent=self),
@@ -385,6 +399,28 @@ class RegionalCell(pulumi.ComponentResource):
                 replication_lag_seconds=alerts.replication_lag_seconds,
                 disk_percent=alerts.disk_percent,
                 query_targeting_ratio=alerts.query_targeting_ratio,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        for cell in serving:
+            cell.atlas_cluster = cluster
+            cell.attach_atlas(config, cluster)
+        return cluster
+
+    def attach_atlas(self, config: StackConfig, cluster: AtlasCluster) -> None:
+        """This serving cell's side of the cluster: its apps' connection string (through this
+        region's endpoint) and their Atlas users (their Pod Identity roles, readWrite, MONGODB-AWS)."""
+        assert self.atlas_endpoint is not None and self._resolve_mongodb_uri is not None
+        assert self.atlas_project is not None
+        self._resolve_mongodb_uri(cluster.private_srv_for(self.atlas_endpoint.vpc_endpoint_id))
+        api, worker = self.workloads
+        self.atlas_users = AtlasDatabaseUsers(
+            f"{region_code(self.region)}-atlas-users",
+            AtlasDatabaseUsersArgs(
+                project_id=self.atlas_project.project_id,
+                cluster_name=cluster.cluster_name,
+                database_name=config.database.database_name,
+                users=[AtlasUserSpec("api", api.role_arn), AtlasUserSpec("worker", worker.role_arn)],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -404,22 +440,6 @@ class RegionalCell(pulumi.ComponentResource):
                 subnet_ids=list(self.network.private_subnet_ids),
                 client_cidr_blocks=clients,
                 tags=tags,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
-    def _create_atlas_users(
-        self, name: str, config: StackConfig, api_role: pulumi.Input[str], worker_role: pulumi.Input[str]
-    ) -> AtlasDatabaseUsers:
-        """The apps' database users: their Pod Identity roles (MONGODB-AWS), readWrite on the app database."""
-        assert self.atlas_project is not None and self.atlas_cluster is not None
-        return AtlasDatabaseUsers(
-            f"{name}-atlas-users",
-            AtlasDatabaseUsersArgs(
-                project_id=self.atlas_project.project_id,
-                cluster_name=self.atlas_cluster.cluster_name,
-                database_name=config.database.database_name,
-                users=[AtlasUserSpec("api", api_role), AtlasUserSpec("worker", worker_role)],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -692,8 +712,6 @@ class RegionalCell(pulumi.ComponentResource):
             endpoints["dbProxyEndpoint"] = writer.proxy_endpoint
             endpoints["dbWriterRegion"] = self.writer_region
             endpoints["dbReaderEndpoints"] = self.replicas.endpoints
-        if self.atlas_cluster is not None:
-            endpoints["atlasClusterName"] = self.atlas_cluster.cluster_name
         if self.mongodb_uri is not None:
             endpoints["mongodbUri"] = self.mongodb_uri
         endpoints["alertTopicArn"] = self.monitoring.topic_arn
