@@ -28,6 +28,7 @@ from components.atlas_cluster import AtlasCluster, AtlasClusterArgs, RegionNodes
 from components.atlas_private_endpoint import AtlasPrivateEndpoint, AtlasPrivateEndpointArgs
 from components.atlas_project import AtlasProject, AtlasProjectArgs
 from components.atlas_users import AtlasDatabaseUsers, AtlasDatabaseUsersArgs, AtlasUserSpec
+from components.base import region_code
 from components.events import Events, EventsArgs, SubscriptionSpec, TopicSpec
 from components.kms import (
     CLOUDWATCH_ALARMS_GRANT,
@@ -48,7 +49,6 @@ from components.search import SearchDomain, SearchDomainArgs
 from components.streaming import EventStream, StreamArgs
 from infra.alerts import alarm_thresholds
 from infra.compute import API_NAMESPACE, CellServices, create_compute
-from components.base import region_code
 from infra.config import RegionConfig, StackConfig
 from infra.edge import EdgeLayer
 from infra.failfast import deferred_output
@@ -340,7 +340,11 @@ class RegionalCell(pulumi.ComponentResource):
                 org_id=atlas.org_id,
                 project_name=Names(config.name).atlas_project(),
                 account_id=account_id,
-                kms_key_arn=self.key.arn,
+                # The key's ARN in KMS's documented form (arn:aws:kms:<region>:<account>:key/<id>, what
+                # key.arn is), from its ID: Atlas is given the ID, the role's policy the ARN.
+                kms_key_arn=pulumi.Output.concat(
+                    "arn:aws:kms:", cell.region, ":", account_id, ":key/", self.key.key_id
+                ),
                 kms_region=cell.region,
                 # A multi-region sharded cluster is reached over PrivateLink only in regionalized mode.
                 regionalized_private_endpoints=sharded_across_regions,
