@@ -5,7 +5,8 @@ pod needs (DNS, the Pod Identity agent, AWS APIs over HTTPS). Endpoints are DNS 
 store in a VPC resolves to an address of that VPC's CIDR (the writer's proxy to the primary's
 VPC; replicas, cache and the MongoDB Atlas private endpoint to the cell's), an AWS API to a
 public address; an in-cluster Service is reached through its ClusterIP, which the VPC CNI lets
-through only for a rule naming the pods behind it (see :mod:`components.network_policies`), so it is checked as a pod destination.
+through only for a rule naming the pods behind it (see :mod:`components.network_policies`), so it
+is checked as a pod destination.
 """
 
 from __future__ import annotations
