@@ -299,3 +299,12 @@ def test_node_counts_atlas_refuses_are_refused(counts):
         assert load_config(flat).phase == 4
     else:
         assert _refused(flat).path.startswith("platform:regions")
+
+
+@pytest.mark.parametrize("stack", PHASES)
+def test_the_policy_pack_passes_every_atlas_phase(stack):
+    from tests.test_policy import _evaluate, _evaluate_stack
+
+    plan = atlas_plan_of(stack)
+    assert [v for r in plan.resources for v in _evaluate(r)] == []
+    assert _evaluate_stack(plan.resources) == []
