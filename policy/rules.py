@@ -26,6 +26,8 @@ STATEFUL_TYPES = frozenset(
         "aws:opensearch/domain:Domain",
         "aws:msk/cluster:Cluster",
         "aws:kinesis/stream:Stream",
+        "mongodbatlas:index/advancedCluster:AdvancedCluster",
+        "mongodbatlas:index/project:Project",
     }
 )
 
