@@ -28,6 +28,7 @@ from components.atlas_cluster import AtlasCluster, AtlasClusterArgs, RegionNodes
 from components.atlas_private_endpoint import AtlasPrivateEndpoint, AtlasPrivateEndpointArgs
 from components.atlas_project import AtlasProject, AtlasProjectArgs
 from components.atlas_users import AtlasDatabaseUsers, AtlasDatabaseUsersArgs, AtlasUserSpec
+from components.base import region_code
 from components.events import Events, EventsArgs, SubscriptionSpec, TopicSpec
 from components.kms import (
     CLOUDWATCH_ALARMS_GRANT,
@@ -48,7 +49,6 @@ from components.search import SearchDomain, SearchDomainArgs
 from components.streaming import EventStream, StreamArgs
 from infra.alerts import alarm_thresholds
 from infra.compute import API_NAMESPACE, CellServices, create_compute
-from components.base import region_code
 from infra.config import RegionConfig, StackConfig
 from infra.edge import EdgeLayer
 from infra.failfast import deferred_output

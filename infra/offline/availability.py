@@ -43,6 +43,8 @@ RDS_SINGLE_AZ = Sla("RDS Single-AZ", 99.5, "https://aws.amazon.com/rds/sla/")
 CACHE_MULTI_AZ = Sla("ElastiCache Multi-AZ", 99.99, "https://aws.amazon.com/elasticache/sla/")
 CACHE_SINGLE_AZ = Sla("ElastiCache single-AZ", 99.5, "https://aws.amazon.com/elasticache/sla/")
 ROUTE53 = Sla("Route 53", 100.0, "https://aws.amazon.com/route53/sla/")
+#: Atlas M10+ clusters, per cluster (a multi-region cluster counts as one).
+ATLAS = Sla("Atlas M10+", 99.995, "https://www.mongodb.com/legal/sla/cloud/atlas-database")
 
 
 class Part(NamedTuple):
@@ -76,41 +78,42 @@ def sla(item: Sla) -> Part:
 
 
 class Cell(NamedTuple):
-    """What decides one serving region's availability."""
+    """What decides one serving region's availability: its zones, its cache (None without one)
+    and its own read replicas."""
 
     zones: int
-    database_multi_az: bool | None
     cache_multi_az: bool | None
     readers: int
 
 
-def cell_availability(cell: Cell, with_database: bool) -> Part:
-    """One serving region: load balancer, nodes, cache, and either the primary database
-    (``with_database``) or, in a multi-region design, the region's own read replicas (any one
-    serves the region's reads; each is a Single-AZ instance)."""
+def rds(multi_az: bool) -> Part:
+    """An RDS primary instance."""
+    return sla(RDS_MULTI_AZ if multi_az else RDS_SINGLE_AZ)
+
+
+def cell_availability(cell: Cell, multi_region: bool) -> Part:
+    """One serving region without the primary database: load balancer, nodes, cache and, in a
+    multi-region design, the region's own read replicas (any one serves the region's reads; each
+    is a Single-AZ instance)."""
     multi_zone = cell.zones >= 2
     parts = [sla(ALB_MULTI_AZ if multi_zone else ALB_SINGLE_AZ), sla(EC2_REGION if multi_zone else EC2_INSTANCE)]
     if cell.cache_multi_az is not None:
         parts.append(sla(CACHE_MULTI_AZ if cell.cache_multi_az else CACHE_SINGLE_AZ))
-    if with_database and cell.database_multi_az is not None:
-        parts.append(sla(RDS_MULTI_AZ if cell.database_multi_az else RDS_SINGLE_AZ))
-    elif not with_database and cell.readers:
+    if multi_region and cell.readers:
         parts.append(parallel([sla(RDS_SINGLE_AZ)] * cell.readers))
     return serial(parts)
 
 
-def design_availability(cells: Sequence[Cell], primary_multi_az: bool) -> Part:
-    """Availability of the API by design.
+def design_availability(cells: Sequence[Cell], database: Part) -> Part:
+    """Availability of the API by design, ``database`` being the primary database's factor.
 
-    One serving region: its cell with the primary database in series. Several: any region
-    serves (Route 53 health checks steer clients to a healthy one, each region reading from its
-    own replicas), and writes need the primary, so
-    ``Route 53 × any-of(regions) × primary``.
+    One serving region: its cell and the database in series. Several: any region serves (Route 53
+    health checks steer clients to a healthy one, each region reading from its own replicas),
+    and writes need the one primary: ``Route 53 × any-of(regions) × database``.
     """
     if not cells:
         raise ValueError("design_availability() needs at least one serving cell")
     if len(cells) == 1:
-        return cell_availability(cells[0], with_database=True)
-    regions = parallel([cell_availability(c, with_database=False) for c in cells])
-    writer = sla(RDS_MULTI_AZ if primary_multi_az else RDS_SINGLE_AZ)
-    return serial([sla(ROUTE53), regions, writer])
+        return serial([cell_availability(cells[0], multi_region=False), database])
+    regions = parallel([cell_availability(c, multi_region=True) for c in cells])
+    return serial([sla(ROUTE53), regions, database])

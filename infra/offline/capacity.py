@@ -34,10 +34,6 @@ import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
-#: Atlas incoming connections per node (per ``mongos`` when sharded) by tier, general class on
-#: AWS (https://www.mongodb.com/docs/atlas/reference/atlas-limits/). Larger tiers are not listed:
-#: their figures were not verified, and an unknown tier is refused rather than guessed.
-ATLAS_CONNECTIONS_PER_NODE = {"M10": 1500, "M20": 3000, "M30": 3000, "M40": 6000, "M50": 16000, "M60": 32000}
 #: Connections Atlas keeps on each node for itself (same page: 3 x 1,500 on an M10 leave 2,980 on
 #: the two secondaries).
 ATLAS_RESERVED_CONNECTIONS = 10
@@ -158,20 +154,18 @@ def worker_throughput(max_pods: int, jobs_per_pod_per_second: float) -> float:
     return max_pods * jobs_per_pod_per_second
 
 
-def atlas_connections(tier: str, nodes_per_shard: int, shards: int = 1, sharded: bool = False) -> int:
-    """Client connections an Atlas cluster accepts for the application.
+def atlas_connections(per_node: int, nodes_per_shard: int, shards: int = 1, sharded: bool = False) -> int:
+    """Client connections an Atlas cluster accepts for the application, ``per_node`` being the
+    tier's limit (``components.atlas_cluster.ATLAS_INSTANCE_SIZES``).
 
-    Replica set: every electable node's limit (drivers reach the secondaries too), less what Atlas
+    Replica set: every OLTP node's limit (drivers reach the secondaries too), less what Atlas
     keeps. Sharded: the apps talk to the ``mongos`` routers, one per replica-set node of every
     shard, each with the tier's limit. Analytics nodes are not counted: OLTP clients do not use them.
     """
-    if tier not in ATLAS_CONNECTIONS_PER_NODE:
-        raise ValueError(f"unknown Atlas tier {tier!r}; known: {', '.join(ATLAS_CONNECTIONS_PER_NODE)}")
     if nodes_per_shard < 1 or shards < 1:
         raise ValueError(f"nodes_per_shard {nodes_per_shard} and shards {shards} must be >= 1")
-    per_node = ATLAS_CONNECTIONS_PER_NODE[tier] - ATLAS_RESERVED_CONNECTIONS
     routers = nodes_per_shard * shards if sharded else nodes_per_shard
-    return per_node * routers
+    return (per_node - ATLAS_RESERVED_CONNECTIONS) * routers
 
 
 def atlas_ops(vcpus_per_node: int, nodes_per_shard: int, shards: int, per_vcpu: float, read_share: float) -> Limited:

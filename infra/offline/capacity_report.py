@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.atlas_cluster import ATLAS_INSTANCE_SIZES, InstanceSize
 from components.cluster import node_capacity
 from components.postgres import INSTANCE_VCPUS, max_connections
 from components.redis import NODE_MEMORY_GIB
@@ -30,6 +31,7 @@ from infra.rules import (
     PHASE_HEADROOM_USERS,
     PHASE_POOLED_CONNECTIONS,
     PHASE_QUERIES,
+    atlas_nodes,
     platform_reserve,
 )
 
@@ -337,7 +339,9 @@ def build_report(plan: PlanResult, config: StackConfig) -> CapacityReport:
     api = [_api_capacity(c, config) for c in serving]
     rps = sum(value for value, _, _ in api)
     api_limit = min(api, key=lambda a: a[0])[1]
-    database, db_text = _db_capacity(cells, assumptions)
+    database, db_text = (
+        _atlas_queries(config) if config.database.engine == "mongodb" else _db_capacity(cells, assumptions)
+    )
     users_by_api = rps / per_user
     users_by_db = database.value / assumptions.queries_per_request / per_user
     users = min(users_by_api, users_by_db)
@@ -372,12 +376,47 @@ def build_report(plan: PlanResult, config: StackConfig) -> CapacityReport:
     checks.extend(_connection_checks(cells, serving, config))
     checks.extend(_cache_checks(serving, config, required_rps))
     checks.append(_queue_check(serving, config, required_rps))
-    checks.append(_availability_check(cells, serving, phase))
+    checks.append(_availability_check(cells, serving, config))
     return CapacityReport(plan.stack, phase, checks, cells)
+
+
+def _atlas_shape(config: StackConfig) -> tuple[InstanceSize, int, int]:
+    """The Atlas cluster's tier, OLTP nodes per shard (electable + read-only, all regions) and shards."""
+    atlas = config.database.atlas
+    nodes = sum(n.electable + n.read_only for _, _, n in atlas_nodes(config))
+    return ATLAS_INSTANCE_SIZES[atlas.instance_size], nodes, atlas.shards
+
+
+def _atlas_queries(config: StackConfig) -> tuple[formulas.Limited, str]:
+    """Operations/s of the Atlas cluster's OLTP nodes (analytics nodes excluded)."""
+    assumptions = config.capacity
+    size, nodes, shards = _atlas_shape(config)
+    result = formulas.atlas_ops(size.vcpus, nodes, shards, assumptions.document_ops_per_vcpu, assumptions.read_share)
+    text = (
+        f"Atlas {config.database.atlas.instance_size} ({size.vcpus} vCPU) × {nodes} OLTP nodes × {shards} shard(s): "
+        f"primaries take writes, secondaries reads ({assumptions.read_share:.0%}); "
+        f"{assumptions.document_ops_per_vcpu:,g} ops/s per vCPU; analytics nodes excluded"
+    )
+    return formulas.Limited(
+        result.value, result.limit.replace("writer", "primaries'").replace("readers'", "secondaries'")
+    ), text
 
 
 def _connection_checks(cells: list[CellFacts], serving: list[CellFacts], config: StackConfig) -> list[Check]:
     assumptions = config.capacity
+    if config.database.engine == "mongodb":
+        atlas = config.database.atlas
+        size, nodes, shards = _atlas_shape(config)
+        sharded = atlas.cluster_type == "SHARDED"
+        accepted = formulas.atlas_connections(size.max_connections, nodes, shards, sharded)
+        where = f"{nodes * shards} mongos" if sharded else f"{nodes} nodes"
+        pool_text = (
+            f"Atlas {atlas.instance_size}: {size.max_connections:,} connections per node less "
+            f"{formulas.ATLAS_RESERVED_CONNECTIONS} kept by Atlas × {where}"
+        )
+        return _app_connection_checks(
+            serving, config, accepted, pool_text, f"Atlas {atlas.instance_size} connection limit"
+        )
     home = next(c for c in cells if c.primary)
     primary = home.primary
     if home.proxy_percent is None:
@@ -390,9 +429,17 @@ def _connection_checks(cells: list[CellFacts], serving: list[CellFacts], config:
             f"RDS Proxy pool {home.proxy_percent}% × max_connections {primary.max_connections:,} = {pool:,} "
             f"database connections × {assumptions.clients_per_pooled_connection:g} clients each"
         )
+    return _app_connection_checks(
+        serving, config, accepted, pool_text, "proxy pool (max_connections × MaxConnectionsPercent)"
+    )
+
+
+def _app_connection_checks(
+    serving: list[CellFacts], config: StackConfig, accepted: int, pool_text: str, limit: str
+) -> list[Check]:
+    assumptions = config.capacity
     pods = sum(app.max_replicas for c in serving for app in c.apps.values())
     opened = formulas.app_client_connections(assumptions.connection_pool_per_pod, pods)
-    limit = "proxy pool (max_connections × MaxConnectionsPercent)"
     return [
         Check("pooled_connections", "Pooled DB connections", PHASE_POOLED_CONNECTIONS[config.phase], accepted,
               "connections", limit, pool_text),
@@ -448,22 +495,17 @@ def _queue_check(serving: list[CellFacts], config: StackConfig, required_rps: fl
     )
 
 
-def _availability_check(cells: list[CellFacts], serving: list[CellFacts], phase: int) -> Check:
-    primary = next(c.primary for c in cells if c.primary)
+def _availability_check(cells: list[CellFacts], serving: list[CellFacts], config: StackConfig) -> Check:
+    if config.database.engine == "mongodb":
+        database = availability.sla(availability.ATLAS)
+    else:
+        database = availability.rds(next(c.primary for c in cells if c.primary).multi_az)
     design = availability.design_availability(
-        [
-            availability.Cell(
-                c.zones,
-                c.primary.multi_az if c.primary else None,
-                c.cache.multi_az if c.cache else None,
-                len(c.replicas),
-            )
-            for c in serving
-        ],
-        primary.multi_az,
+        [availability.Cell(c.zones, c.cache.multi_az if c.cache else None, len(c.replicas)) for c in serving],
+        database,
     )
     # SLAs are published to two decimals; more digits would fail 99.95 on the product's rounding.
     percent = round(design.percent, 2)
     weakest = "single primary database (writes)" if len(serving) > 1 else "serial request path"
-    return Check("availability", "Availability by design", PHASE_AVAILABILITY[phase], percent, "%", weakest,
+    return Check("availability", "Availability by design", PHASE_AVAILABILITY[config.phase], percent, "%", weakest,
                  f"{design.text} = {design.percent:.3f}%")  # fmt: skip
