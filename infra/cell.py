@@ -340,7 +340,11 @@ class RegionalCell(pulumi.ComponentResource):
                 org_id=atlas.org_id,
                 project_name=Names(config.name).atlas_project(),
                 account_id=account_id,
-                kms_key_arn=self.key.arn,
+                # The key's ARN in KMS's documented form (arn:aws:kms:<region>:<account>:key/<id>, what
+                # key.arn is), from its ID: Atlas is given the ID, the role's policy the ARN.
+                kms_key_arn=pulumi.Output.concat(
+                    "arn:aws:kms:", cell.region, ":", account_id, ":key/", self.key.key_id
+                ),
                 kms_region=cell.region,
                 # A multi-region sharded cluster is reached over PrivateLink only in regionalized mode.
                 regionalized_private_endpoints=sharded_across_regions,

@@ -21,6 +21,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic.alias_generators import to_camel
 
 from components.assets import VIEWER_TLS_POLICIES, signing_key_problem
+from components.atlas_cluster import (
+    ATLAS_INSTANCE_SIZES,
+    ATLAS_INSTANCE_SIZES_AS_OF,
+    MIN_DISK_GB,
+    MONGODB_MAJOR_VERSIONS,
+)
 from components.base import YEAR_LOG_RETENTION_DAYS
 from components.dns import CHECKER_REGIONS
 from components.redis import NODE_MEMORY_GIB
@@ -197,20 +203,13 @@ POSTGRES_MAJOR_VERSIONS = ("14", "15", "16", "17", "18")
 CACHE_ENGINE_VERSIONS = {"valkey": ("7.2", "8.0", "8.1", "8.2"), "redis": ("7.0", "7.1")}
 
 
-#: MongoDB Atlas cluster tiers we accept on AWS (General class), smallest first. M10 is the
-#: smallest dedicated tier, and the smallest with AWS PrivateLink, customer key management (AWS KMS)
-#: and continuous cloud backup; sharding needs M30+
+#: MongoDB Atlas: the tiers, versions and limits of ``components/atlas_cluster.py`` (each with its
+#: documentation link there). M10 is the smallest tier there, and the smallest with AWS PrivateLink,
+#: customer key management (AWS KMS) and continuous cloud backup
 #: (https://www.mongodb.com/docs/atlas/security-cluster-private-endpoint/,
-#: https://www.mongodb.com/docs/atlas/security-kms-encryption/,
-#: https://www.mongodb.com/docs/atlas/cluster-config/sharded-cluster/).
-ATLAS_INSTANCE_SIZES = ("M10", "M20", "M30", "M40", "M50", "M60", "M80", "M140", "M200", "M300", "M400", "M700")
-#: The smallest tier Atlas shards ("Shard your cluster (M30 and up)").
-ATLAS_MIN_SHARDED_SIZE = "M30"
-#: MongoDB major versions Atlas offers on M10+ clusters
-#: (https://www.mongodb.com/docs/atlas/cluster-additional-settings/); 6.0 reached end of life.
-ATLAS_MONGO_VERSIONS = ("7.0", "8.0")
-#: Shards per sharded cluster Atlas supports without a support case
-#: (https://www.mongodb.com/docs/atlas/global-clusters/: "up to 70 shards per sharded cluster").
+#: https://www.mongodb.com/docs/atlas/security-kms-encryption/); sharding needs M30+
+#: (https://www.mongodb.com/docs/atlas/cluster-config/sharded-cluster/). Shards: at most 70 per
+#: cluster (https://www.mongodb.com/docs/atlas/global-clusters/), 30 across regions (the component).
 ATLAS_MAX_SHARDS = 70
 
 
@@ -218,18 +217,13 @@ def _atlas_size(value: str) -> str:
     if value not in ATLAS_INSTANCE_SIZES:
         raise ValueError(
             f"not an Atlas cluster tier we accept: {', '.join(ATLAS_INSTANCE_SIZES)} (M0/Flex and M2/M5 have no "
-            "PrivateLink, customer-managed KMS or continuous backup)"
+            f"PrivateLink, customer-managed KMS or continuous backup; table as of {ATLAS_INSTANCE_SIZES_AS_OF})"
         )
     return value
 
 
 #: An Atlas cluster tier of :data:`ATLAS_INSTANCE_SIZES`.
 AtlasSize = Annotated[str, AfterValidator(_atlas_size)]
-
-
-def atlas_size_rank(size: str) -> int:
-    """Position of ``size`` in :data:`ATLAS_INSTANCE_SIZES` (larger tiers rank higher)."""
-    return ATLAS_INSTANCE_SIZES.index(size)
 
 
 class AtlasAutoScalingConfig(_Model):
@@ -276,8 +270,8 @@ class AtlasConfig(_Model):
     cluster_type: Literal["REPLICASET", "SHARDED"] = "REPLICASET"
     shards: Annotated[int, Field(ge=1, le=ATLAS_MAX_SHARDS)] = 1
     analytics_instance_size: AtlasSize | None = None
-    mongo_major_version: Literal[ATLAS_MONGO_VERSIONS] = "8.0"  # type: ignore[valid-type]
-    disk_size_gb: Annotated[int, Field(ge=10, le=4096)] = 10
+    mongo_major_version: Literal[MONGODB_MAJOR_VERSIONS] = "8.0"  # type: ignore[valid-type]
+    disk_size_gb: Annotated[int, Field(ge=MIN_DISK_GB, le=4096)] = 10
     auto_scaling: AtlasAutoScalingConfig = AtlasAutoScalingConfig()
     backup_retention_days: Annotated[int, Field(ge=1, le=365)] = 7
     pitr_window_days: Annotated[int, Field(ge=1, le=365)] = 7

@@ -11,11 +11,11 @@ import ipaddress
 import math
 import re
 
+from components.atlas_cluster import ELECTABLE_TOTALS, MIN_SHARDED_SIZE, RegionNodes, size_rank, topology_problem
 from components.base import region_code
 from components.cluster import EKS_UNSUPPORTED_ZONE_IDS, fits, node_capacity
 from components.postgres import max_connections
 from infra.config import (
-    ATLAS_MIN_SHARDED_SIZE,
     CACHE_ENGINE_VERSIONS,
     MAX_READ_REPLICAS,
     AtlasConfig,
@@ -24,7 +24,6 @@ from infra.config import (
     DatabaseConfig,
     RegionConfig,
     StackConfig,
-    atlas_size_rank,
 )
 
 #: SPEC §3 "MongoDB Atlas" row: the smallest tier per phase (M10 replica set, M30 with an analytics
@@ -32,9 +31,6 @@ from infra.config import (
 PHASE_MIN_ATLAS_SIZE = {1: "M10", 2: "M30", 3: "M60", 4: "M60"}
 PHASE_ATLAS_ANALYTICS = 2
 PHASE_ATLAS_SHARDED = 3
-#: Electable nodes Atlas accepts in all regions of a replica set or shard
-#: (https://www.mongodb.com/docs/atlas/cluster-config/multi-cloud-distribution/).
-ATLAS_ELECTABLE_TOTALS = (3, 5, 7)
 #: Minimum read replicas in each serving region, by phase (SPEC §3 "PostgreSQL" row).
 PHASE_MIN_READERS = {1: 0, 2: 1, 3: 3, 4: 3}
 #: Backup retention (days) from which point-in-time recovery meets the phase's target.
@@ -288,6 +284,20 @@ def _check_atlas(config: StackConfig) -> None:
     regions = atlas_nodes(config)
     _check_atlas_nodes(regions)
     _check_atlas_sizes(atlas, sum(n.analytics for _, _, n in regions))
+    # What the component refuses besides (region order by priority, shards across regions).
+    problem = topology_problem(
+        [RegionNodes(c.region, n.electable, n.read_only, n.analytics) for _, c, n in regions],
+        atlas.cluster_type,
+        atlas.instance_size,
+        atlas.shards,
+        atlas.analytics_instance_size,
+    )
+    if problem:
+        raise ConfigError(
+            "platform:regions[].atlasNodes",
+            {c.region: n.model_dump(by_alias=True) for _, c, n in regions},
+            f"{problem} (with platform:database.atlas clusterType {atlas.cluster_type}, shards {atlas.shards})",
+        )
 
 
 def _check_atlas_nodes(regions: list[tuple[int, RegionConfig, AtlasNodesConfig]]) -> None:
@@ -306,7 +316,7 @@ def _check_atlas_nodes(regions: list[tuple[int, RegionConfig, AtlasNodesConfig]]
             "the primary region is Atlas's highest-priority region: it needs electable nodes (at least 1)",
         )
     total = sum(n.electable for _, _, n in regions)
-    if total not in ATLAS_ELECTABLE_TOTALS:
+    if total not in ELECTABLE_TOTALS:
         per_region = {c.region: n.electable for _, c, n in regions}
         raise ConfigError(
             "platform:regions[].atlasNodes.electable",
@@ -321,11 +331,11 @@ def _check_atlas_sizes(atlas: AtlasConfig, analytics: int) -> None:
         raise ConfigError(
             "platform:database.atlas.shards", atlas.shards, "a replica set has 1; set clusterType: SHARDED for more"
         )
-    if atlas.cluster_type == "SHARDED" and atlas_size_rank(size) < atlas_size_rank(ATLAS_MIN_SHARDED_SIZE):
+    if atlas.cluster_type == "SHARDED" and size_rank(size) < size_rank(MIN_SHARDED_SIZE):
         raise ConfigError(
             "platform:database.atlas.instanceSize",
             size,
-            f"Atlas shards clusters of {ATLAS_MIN_SHARDED_SIZE} and larger (clusterType is SHARDED)",
+            f"Atlas shards clusters of {MIN_SHARDED_SIZE} and larger (clusterType is SHARDED)",
         )
     if atlas.analytics_instance_size is not None and not analytics:
         raise ConfigError(
@@ -344,21 +354,21 @@ def _check_atlas_sizes(atlas: AtlasConfig, analytics: int) -> None:
             missing=True,
         )
     if low is not None and high is not None:
-        if atlas_size_rank(high) <= atlas_size_rank(low):
+        if size_rank(high) <= size_rank(low):
             raise ConfigError(
                 "platform:database.atlas.autoScaling.maxInstanceSize", high, f"must be a larger tier than {low}"
             )
-        if not atlas_size_rank(low) <= atlas_size_rank(size) <= atlas_size_rank(high):
+        if not size_rank(low) <= size_rank(size) <= size_rank(high):
             raise ConfigError(
                 "platform:database.atlas.instanceSize",
                 size,
                 f"compute auto-scaling keeps the tier within autoScaling {low}..{high}: the tier must be inside",
             )
-        if atlas.cluster_type == "SHARDED" and atlas_size_rank(low) < atlas_size_rank(ATLAS_MIN_SHARDED_SIZE):
+        if atlas.cluster_type == "SHARDED" and size_rank(low) < size_rank(MIN_SHARDED_SIZE):
             raise ConfigError(
                 "platform:database.atlas.autoScaling.minInstanceSize",
                 low,
-                f"a sharded cluster cannot scale below {ATLAS_MIN_SHARDED_SIZE}",
+                f"a sharded cluster cannot scale below {MIN_SHARDED_SIZE}",
             )
     if atlas.pitr_window_days > atlas.backup_retention_days:
         raise ConfigError(
@@ -543,7 +553,7 @@ def _check_atlas_phase(config: StackConfig) -> None:
     phase, atlas = config.phase, config.database.atlas
     assert atlas is not None
     minimum = PHASE_MIN_ATLAS_SIZE[phase]
-    if atlas_size_rank(atlas.instance_size) < atlas_size_rank(minimum):
+    if size_rank(atlas.instance_size) < size_rank(minimum):
         raise ConfigError(
             "platform:database.atlas.instanceSize",
             atlas.instance_size,
