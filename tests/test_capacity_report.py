@@ -13,7 +13,7 @@ from infra.cli import EXIT_CONFIG_ERROR
 from infra.cli import main as cli_main
 from infra.config import load_config
 from infra.offline.capacity_report import build_report, cell_facts, format_amount
-from infra.offline.harness import ROOT, stack_config
+from infra.offline.harness import ROOT, run_stack, stack_config
 from infra.rules import PHASE_CONCURRENT_USERS, PHASE_POOLED_CONNECTIONS, PHASE_QUERIES
 from tests.conftest import PHASES, plan_of
 
@@ -113,3 +113,18 @@ def test_amounts_round_requirements_up_and_capacities_down():
     assert format_amount(166.67, "req/s") == "166 req/s"
     assert format_amount(99.92, "%") == "99.92%"
     assert format_amount(float("inf"), "jobs/s") == "unlimited"
+
+
+@pytest.mark.parametrize("stack", PHASES)
+def test_the_atlas_variant_counts_atlas_connections_and_ops(stack):
+    root = ROOT / "examples" / "mongodb"
+    config = load_config(stack_config(stack, root))
+    report = build_report(run_stack(stack, root), config)
+    by_key = {c.key: c for c in report.checks}
+    assert {c.key for c in report.checks} >= KEYS
+    atlas = config.database.atlas
+    assert by_key["pooled_connections"].limit == f"Atlas {atlas.instance_size} connection limit"
+    assert ("mongos" in by_key["pooled_connections"].formula) == (atlas.cluster_type == "SHARDED")
+    assert "analytics nodes excluded" in by_key["db_queries"].formula
+    assert "Atlas M10+ 99.995" in by_key["availability"].formula
+    assert all(c.capacity > 0 for c in report.checks)
