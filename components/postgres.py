@@ -75,6 +75,13 @@ _OUTPUTS = (
 )
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _VCPUS = {"large": 2, "xlarge": 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32, "12xlarge": 48, "16xlarge": 64}
+#: vCPUs of the classes in :data:`INSTANCE_MEMORY_GIB` (AWS instance-type specifications).
+INSTANCE_VCPUS: dict[str, int] = {
+    "db.t4g.medium": 2,
+    "db.t4g.large": 2,
+    "db.t4g.xlarge": 4,
+    **{f"db.{family}.{size}": vcpus for family in ("m7g", "r7g") for size, vcpus in _VCPUS.items()},
+}
 #: Memory in GiB of the Graviton classes we size for (AWS instance-type specifications): m7g has
 #: 4 GiB per vCPU, r7g 8.
 INSTANCE_MEMORY_GIB: dict[str, int] = {

@@ -115,6 +115,45 @@ def _cmd_plan(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def print_capacity(report, console: Console) -> None:
+    """The capacity table: target, required, capacity, verdict, limiting factor, formula."""
+    from rich.table import Table
+
+    from infra.offline.capacity_report import format_amount
+
+    table = Table(title=f"capacity of stack {report.stack} (phase {report.phase}) against SPEC §3", show_lines=True)
+    for column in ("target", "required", "capacity", "", "limited by", "how"):
+        table.add_column(column, overflow="fold")
+    for check in report.checks:
+        verdict = "[green]PASS[/green]" if check.passed else "[red]FAIL[/red]"
+        table.add_row(
+            escape(check.target),
+            format_amount(check.required, check.unit, ceiling=True),
+            format_amount(check.capacity, check.unit),
+            verdict,
+            escape(check.limit),
+            escape(check.formula),
+        )
+    console.print(table)
+    failed = [c.target for c in report.checks if not c.passed]
+    summary = f"[red]{len(failed)} of {len(report.checks)} targets FAIL[/red]: {escape(', '.join(failed))}"
+    console.print(summary if failed else f"[green]all {len(report.checks)} targets PASS[/green]")
+    console.print("[dim]assumptions: platform:capacity (infra/config.py CapacityConfig); exit 0 either way, "
+                  "validate gates[/dim]")  # fmt: skip
+
+
+def _cmd_capacity(args: argparse.Namespace, console: Console) -> int:
+    from infra.offline.capacity_report import build_report
+
+    config = load_config(stack_config(args.stack, args.project_dir))
+    report = build_report(run_stack(args.stack, args.project_dir), config)
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
+    else:
+        print_capacity(report, console)
+    return 0
+
+
 class RefusedError(pulumi.RunError):
     """A promotion the offline checks refuse (different environments, wrong direction)."""
 
@@ -301,6 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--json", action="store_true", help="every resource with inputs and options, as JSON")
     plan.add_argument("--manifests", metavar="DIR", help="also write every Kubernetes object as YAML into DIR")
     plan.set_defaults(handler=_cmd_plan)
+
+    capacity = commands.add_parser("capacity", help="what a stack can carry against its phase's targets, offline")
+    capacity.add_argument("stack", help="stack name, e.g. phase2 (reads Pulumi.<stack>.yaml)")
+    capacity.add_argument("--json", action="store_true", help="every check as JSON")
+    capacity.set_defaults(handler=_cmd_capacity)
 
     diff = commands.add_parser("diff", help="what promoting SOURCE's environment to TARGET would do, offline")
     diff.add_argument("source", help="stack the environment lives in, e.g. phase1")

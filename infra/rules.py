@@ -41,6 +41,13 @@ PHASE_MIN_BACKUP_DAYS = {1: 1, 2: 30, 3: 30, 4: 30}
 PHASE_MIN_STORAGE_GB = {1: 20, 2: 20, 3: 400, 4: 400}
 #: DB queries/s at peak (SPEC §3).
 PHASE_QUERIES = {1: 500, 2: 2000, 3: 10000, 4: 50000}
+#: Peak concurrent users (SPEC §3); phase 4 also keeps headroom to 100,000.
+PHASE_CONCURRENT_USERS = {1: 1000, 2: 3000, 3: 15000, 4: 50000}
+PHASE_HEADROOM_USERS = {4: 100000}
+#: Pooled DB connections (SPEC §3; phase 4: "10,000+").
+PHASE_POOLED_CONNECTIONS = {1: 500, 2: 2000, 3: 5000, 4: 10000}
+#: Availability target in percent (SPEC §3).
+PHASE_AVAILABILITY = {1: 99.5, 2: 99.7, 3: 99.9, 4: 99.95}
 #: Serving regions (primary + active) each phase runs in.
 PHASE_SERVING_REGIONS = {1: 1, 2: 1, 3: 1, 4: 3}
 #: The api HPA range each phase must at least cover, per serving region (SPEC §3 "Compute" row).
