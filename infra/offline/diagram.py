@@ -242,18 +242,28 @@ def _kind_of(resource: RecordedResource, dependents: Mapping[str, list[RecordedR
         return "monitoring" if alerting else "sns"
     if t == "aws:sqs/queue:Queue":
         # A queue another queue or a subscription of the same component redrives to is a DLQ.
-        return "" if any(u.type in ("aws:sqs/queue:Queue", "aws:sns/topicSubscription:TopicSubscription") for u in users) else "sqs"
+        return (
+            ""
+            if any(u.type in ("aws:sqs/queue:Queue", "aws:sns/topicSubscription:TopicSubscription") for u in users)
+            else "sqs"
+        )
     if t in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
         # Buckets that only receive logs are details; origin buckets are what a CDN or app reads.
-        return "" if any(u.type == "aws:ec2/flowLog:FlowLog" for u in users) or _is_log_bucket(resource, users) else "s3"
+        return (
+            "" if any(u.type == "aws:ec2/flowLog:FlowLog" for u in users) or _is_log_bucket(resource, users) else "s3"
+        )
     if t == "aws:ec2/vpcEndpoint:VpcEndpoint" and inputs.get("vpcEndpointType") == "Interface":
-        return "atlas-endpoint" if "mongodb" in str(inputs.get("serviceName", "")).lower() or _atlas_linked(users) else ""
+        return (
+            "atlas-endpoint" if "mongodb" in str(inputs.get("serviceName", "")).lower() or _atlas_linked(users) else ""
+        )
     return ""
 
 
 def _is_log_bucket(bucket: RecordedResource, users: list[RecordedResource]) -> bool:
     """A bucket other buckets log into (``aws:s3/bucketLogging``'s ``targetBucket``)."""
-    return any(u.type == "aws:s3/bucketLogging:BucketLogging" and u.inputs.get("targetBucket") == bucket.id for u in users)
+    return any(
+        u.type == "aws:s3/bucketLogging:BucketLogging" and u.inputs.get("targetBucket") == bucket.id for u in users
+    )
 
 
 def _atlas_linked(users: list[RecordedResource]) -> bool:
@@ -360,7 +370,9 @@ def _label_eks(rs: list[RecordedResource], component: str) -> str:
 
 
 def _label_addons(rs: list[RecordedResource], component: str) -> str:
-    names = sorted({str(r.inputs.get("chart") or r.inputs.get("name") or r.name) for r in rs if r.type.endswith("Release")})
+    names = sorted(
+        {str(r.inputs.get("chart") or r.inputs.get("name") or r.name) for r in rs if r.type.endswith("Release")}
+    )
     return "add-ons (Helm)\n" + "\n".join(names)
 
 
@@ -372,7 +384,9 @@ def _replicas(rs: list[RecordedResource]) -> str:
     for scaled in _of(rs, "kubernetes:keda.sh/v1alpha1:ScaledObject"):
         spec = scaled.inputs.get("spec") or {}
         triggers = [_TRIGGERS.get(t.get("type"), t.get("type")) for t in spec.get("triggers") or []]
-        return f"{span(spec.get('minReplicaCount', 0), spec.get('maxReplicaCount', 0))} pods\nKEDA on {'/'.join(triggers)}"
+        return (
+            f"{span(spec.get('minReplicaCount', 0), spec.get('maxReplicaCount', 0))} pods\nKEDA on {'/'.join(triggers)}"
+        )
     for hpa in _of(rs, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"):
         spec = hpa.inputs.get("spec") or {}
         return f"{span(spec.get('minReplicas', 1), spec.get('maxReplicas', 1))} pods\nHPA on CPU/memory"
@@ -693,10 +707,13 @@ class _Builder:
                 key = ("generic", self.region_of(details[0], top), top.name)
                 groups[key] = _Group("generic", key[1], {top.name})
                 own.append(key)
+            package = {key: {x.type.split(":")[0] for x in groups[key].resources} for key in own}
             for r in details:
-                # A detail joins its component's first node in its region (else the first node).
+                # A detail joins its component's first node of the same provider in its region (an
+                # Atlas endpoint goes with the Atlas cluster), else the first in its region, else the first.
                 region = self.region_of(r, top)
-                key = next((k for k in own if k[1] == region), own[0])
+                local = [k for k in own if k[1] == region] or own
+                key = next((k for k in local if r.type.split(":")[0] in package[k]), local[0])
                 groups[key].resources.append(r)
                 member[r.urn] = key
         return groups, member, empty

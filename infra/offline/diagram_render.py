@@ -25,6 +25,7 @@ from diagrams import Node as IconNode
 from diagrams.aws.analytics import AmazonOpensearchService, KinesisDataStreams
 from diagrams.aws.compute import EC2ContainerRegistry, ElasticKubernetesService
 from diagrams.aws.database import Elasticache, RDSPostgresqlInstance
+from diagrams.aws.general import General
 from diagrams.aws.integration import SimpleNotificationServiceSns, SimpleQueueServiceSqs
 from diagrams.aws.management import Cloudwatch, CloudwatchLogs
 from diagrams.aws.network import (
@@ -37,12 +38,12 @@ from diagrams.aws.network import (
 )
 from diagrams.aws.security import WAF, KeyManagementService
 from diagrams.aws.storage import SimpleStorageServiceS3
-from diagrams.aws.general import General
 from diagrams.k8s.compute import Deploy, Job
 from diagrams.onprem.client import Users
 from diagrams.onprem.database import Mongodb
 
-from infra.offline.diagram import USERS, Cluster as ModelCluster, DiagramModel
+from infra.offline.diagram import USERS, DiagramModel
+from infra.offline.diagram import Cluster as ModelCluster
 
 FORMATS = ("png", "svg")
 
@@ -91,7 +92,6 @@ _GRAPH = {
     "nodesep": "0.35",
     "ranksep": "0.9",
     "splines": "spline",
-    "newrank": "true",
 }
 #: Icon size in points; the text goes under it, as wide as it needs.
 _ICON_POINTS = 52
@@ -150,16 +150,16 @@ def render(model: DiagramModel, output: Path) -> Path:
     require_dot()
     with tempfile.TemporaryDirectory() as tmp:
         stem = Path(tmp) / "diagram"
-        with Diagram(
-            model.title, filename=str(stem), outformat=fmt, show=False, direction="TB", graph_attr=_GRAPH
-        ):
+        with Diagram(model.title, filename=str(stem), outformat=fmt, show=False, direction="TB", graph_attr=_GRAPH):
             drawn = {USERS: _icon_node(Users, "users", USERS)}
             children: dict[str | None, list[ModelCluster]] = {}
             for cluster in model.clusters:
                 children.setdefault(cluster.parent, []).append(cluster)
 
             def draw(cluster: ModelCluster) -> None:
-                with Cluster(cluster.id, graph_attr={"label": cluster.label, "fontsize": "16" if cluster.parent else "20"}):
+                with Cluster(
+                    cluster.id, graph_attr={"label": cluster.label, "fontsize": "16" if cluster.parent else "20"}
+                ):
                     for node in model.nodes:
                         if node.cluster == cluster.id:
                             drawn[node.id] = _icon_node(ICONS[node.kind], node.label, node.id)
