@@ -4,7 +4,8 @@ Every command runs the real stack program under the SDK's mocks (see :mod:`infra
 what it shows is what ``pulumi up`` would register, without a cloud account or the Pulumi CLI.
 
 Exit status: 0 done (diff: safe); 1 unsafe (the diff or the move refuses to replace or delete
-data; promote/demote: also the real plan, or a precondition); 2 invalid input (stack config or
+data, or the two stacks run different database engines, a migration; promote/demote: also the
+real plan, or a precondition); 2 invalid input (stack config or
 stack file; one line naming the key); 3 the Pulumi CLI is missing or not logged in
 (promote/demote), or Graphviz's ``dot`` is missing (diagram); 4 the two stacks are different
 environments or the move goes the wrong way;
@@ -28,7 +29,14 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from infra.config import load_config
-from infra.offline.diff import PromotionDiff, check_same_environment, diff_plans, render_table, to_json
+from infra.offline.diff import (
+    PromotionDiff,
+    check_same_engine,
+    check_same_environment,
+    diff_plans,
+    render_table,
+    to_json,
+)
 from infra.offline.harness import ROOT, PlanResult, run_stack, stack_config
 from infra.offline.inventory import Group, group_by_component, type_counts
 
@@ -135,6 +143,17 @@ class RefusedError(pulumi.RunError):
     """A promotion the offline checks refuse (different environments, wrong direction)."""
 
 
+class MigrationError(pulumi.RunError):
+    """A move between stacks that would need a data migration (another database engine): unsafe."""
+
+
+def check_engines(source: str, target: str, root: Path = ROOT) -> None:
+    """Raise MigrationError when the two stacks run different database engines (before any plan)."""
+    refusal = check_same_engine(stack_config(source, root), stack_config(target, root))
+    if refusal:
+        raise MigrationError(refusal)
+
+
 def offline_diff(source: str, target: str, direction: str, root: Path = ROOT) -> PromotionDiff:
     """Diff of the two stack programs after the environment and direction checks.
 
@@ -144,6 +163,7 @@ def offline_diff(source: str, target: str, direction: str, root: Path = ROOT) ->
     refusal = check_same_environment(old_flat, new_flat)
     if refusal:
         raise RefusedError(refusal)
+    check_engines(source, target, root)
     old_phase, new_phase = load_config(old_flat).phase, load_config(new_flat).phase
     if direction == "promote" and new_phase <= old_phase or direction == "demote" and new_phase >= old_phase:
         raise RefusedError(
@@ -193,6 +213,8 @@ def _cmd_move(args: argparse.Namespace, console: Console) -> int:
     from infra.promotion.move import MoveRequest, PlanRefusedError, PromotionError, PromotionRefusedError, promote
     from infra.promotion.pulumi_cli import NotLoggedInError, PulumiCli, PulumiCliError
 
+    # Offline and cheap: another engine is refused as unsafe whether or not the CLI is here.
+    check_engines(args.source, args.target, args.project_dir)
     if shutil.which("pulumi") is None:
         _error(
             f"the Pulumi CLI is not on PATH; promote/demote move real state and need it (and credentials). "
@@ -314,6 +336,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RefusedError as error:
         _error(error)
         return EXIT_REFUSED
+    except MigrationError as error:
+        _error(error)
+        return EXIT_UNSAFE
     except (pulumi.RunError, FileNotFoundError) as error:
         # Config errors (and any other RunError) are user errors: one line, no traceback.
         _error(error)

@@ -139,7 +139,8 @@ class CellServices:
     queue_urls: dict[str, pulumi.Input[str]]
     bucket_arn: pulumi.Input[str]
     bucket_key_arn: pulumi.Input[str]
-    writer_proxy_id: pulumi.Input[str]
+    #: The writer's RDS Proxy; None with MongoDB Atlas (no ``rds-db:connect`` logins at all).
+    writer_proxy_id: pulumi.Input[str] | None
     replica_resource_ids: list[pulumi.Input[str]]
     #: The primary database (its cell runs the bootstrap Job); None in other cells.
     bootstrap: Postgres | None = None
@@ -253,7 +254,7 @@ def create_compute(
         bucket=services.bucket_arn,
         bucket_key=services.bucket_key_arn,
         cell_key=services.key_arn,
-        proxy=services.writer_proxy_id,
+        proxy="" if services.writer_proxy_id is None else services.writer_proxy_id,
         readers=pulumi.Output.all(*services.replica_resource_ids),
         secrets=pulumi.Output.all(*services.secret_arns.values()),
         queues=pulumi.Output.all(*queue_arns),
@@ -280,7 +281,9 @@ def create_compute(
                     db_user_arn(cell.region, v["account"], replica, config.database.reader_username)
                     for replica in v["readers"]
                 ),
-            ],
+            ]
+            if v["proxy"]
+            else [],
             search_domain_arn=v["search"] or None,
             publish_topic_arns=v["topics"],
             write_stream_arns=v["streams"],
@@ -372,10 +375,10 @@ def _create_bootstrap(
     opts: pulumi.ResourceOptions,
 ) -> DbBootstrap | None:
     """The database bootstrap Job, in the primary's cluster only (the roles replicate from there)."""
-    writer = services.bootstrap
-    if writer is None:
+    writer, images = services.bootstrap, config.apps.db_bootstrap
+    if writer is None or images is None:
         return None
-    db, images = config.database, config.apps.db_bootstrap
+    db = config.database
     return DbBootstrap(
         f"{name}-db-bootstrap",
         DbBootstrapArgs(

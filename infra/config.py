@@ -21,13 +21,19 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic.alias_generators import to_camel
 
 from components.assets import VIEWER_TLS_POLICIES, signing_key_problem
+from components.atlas_cluster import (
+    ATLAS_INSTANCE_SIZES,
+    ATLAS_INSTANCE_SIZES_AS_OF,
+    MIN_DISK_GB,
+    MONGODB_MAJOR_VERSIONS,
+)
 from components.base import YEAR_LOG_RETENTION_DAYS
 from components.dns import CHECKER_REGIONS
 from components.redis import NODE_MEMORY_GIB
 
 NAMESPACE = "platform"
 #: Config namespaces a stack file may use besides ours: the providers' own and Pulumi's.
-OTHER_NAMESPACES = ("aws", "kubernetes", "random", "pulumi")
+OTHER_NAMESPACES = ("aws", "kubernetes", "random", "pulumi", "mongodbatlas")
 #: Regions the installed AWS provider knows (its ``Region`` enum, maintained with the provider).
 AWS_REGIONS = frozenset(region.value for region in aws.Region)
 #: EKS end of standard support per Kubernetes minor, from the EKS release calendar
@@ -82,6 +88,23 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
 
 
+class AtlasNodesConfig(_Model):
+    """One region's nodes in the MongoDB Atlas cluster, per shard (Atlas repeats them in every
+    shard). ``electable``: voting members that can become primary; ``readOnly``: non-voting
+    secondaries for local reads; ``analytics``: secondaries tagged for analytics queries, kept out
+    of the apps' reads. Defaults when the key is absent: the primary region 3 electable; an active
+    region 1 electable and 1 read-only (2 electable when it is the only other one), so 1, 2 and 3
+    serving regions total 3, 5 and 5 electable nodes. Atlas requires 3, 5 or 7 electable nodes in
+    all, at most 7 per shard, and electable nodes in the highest-priority (first) region
+    (https://www.mongodb.com/docs/atlas/cluster-config/multi-cloud-distribution/,
+    https://www.mongodb.com/docs/atlas/reference/atlas-limits/).
+    """
+
+    electable: Annotated[int, Field(ge=0, le=7)] = 0
+    read_only: Annotated[int, Field(ge=0, le=50)] = 0
+    analytics: Annotated[int, Field(ge=0, le=50)] = 0
+
+
 class RegionConfig(_Model):
     """One regional cell.
 
@@ -98,7 +121,9 @@ class RegionConfig(_Model):
     environment keeps its names until it is migrated (docs/promotion.md, "Zone IDs"). Exactly
     one of the two. ``readReplicas``: PostgreSQL read replicas in this region. Default: 0.
     ``apiCertificateArn``: ACM certificate (in this region) of the API's load balancer; needed in
-    serving regions when ``platform:apps.api.host`` is set.
+    serving regions when ``platform:apps.api.host`` is set. ``atlasNodes``: this region's nodes of
+    the MongoDB Atlas cluster (``platform:database.engine: mongodb``, serving regions only); default
+    by role, see :class:`AtlasNodesConfig`.
     """
 
     region: Annotated[str, Field(pattern=_REGION)]
@@ -111,6 +136,7 @@ class RegionConfig(_Model):
     api_certificate_arn: Annotated[str, Field(pattern=r"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[\w-]+$")] | None = (
         None
     )
+    atlas_nodes: AtlasNodesConfig | None = None
 
     @field_validator("region")
     @classmethod
@@ -177,6 +203,86 @@ POSTGRES_MAJOR_VERSIONS = ("14", "15", "16", "17", "18")
 CACHE_ENGINE_VERSIONS = {"valkey": ("7.2", "8.0", "8.1", "8.2"), "redis": ("7.0", "7.1")}
 
 
+#: MongoDB Atlas: the tiers, versions and limits of ``components/atlas_cluster.py`` (each with its
+#: documentation link there). M10 is the smallest tier there, and the smallest with AWS PrivateLink,
+#: customer key management (AWS KMS) and continuous cloud backup
+#: (https://www.mongodb.com/docs/atlas/security-cluster-private-endpoint/,
+#: https://www.mongodb.com/docs/atlas/security-kms-encryption/); sharding needs M30+
+#: (https://www.mongodb.com/docs/atlas/cluster-config/sharded-cluster/). Shards: at most 70 per
+#: cluster (https://www.mongodb.com/docs/atlas/global-clusters/), 30 across regions (the component).
+ATLAS_MAX_SHARDS = 70
+
+
+def _atlas_size(value: str) -> str:
+    if value not in ATLAS_INSTANCE_SIZES:
+        raise ValueError(
+            f"not an Atlas cluster tier we accept: {', '.join(ATLAS_INSTANCE_SIZES)} (M0/Flex and M2/M5 have no "
+            f"PrivateLink, customer-managed KMS or continuous backup; table as of {ATLAS_INSTANCE_SIZES_AS_OF})"
+        )
+    return value
+
+
+#: An Atlas cluster tier of :data:`ATLAS_INSTANCE_SIZES`.
+AtlasSize = Annotated[str, AfterValidator(_atlas_size)]
+
+
+class AtlasAutoScalingConfig(_Model):
+    """Atlas auto-scaling. ``minInstanceSize`` and ``maxInstanceSize``: compute auto-scaling between
+    these tiers (both or neither; they must contain ``instanceSize``). Default: off, the tier
+    changes only through config. ``disk``: storage grows when 90% full. Default: true."""
+
+    min_instance_size: AtlasSize | None = None
+    max_instance_size: AtlasSize | None = None
+    disk: bool = True
+
+
+class AtlasAlertsConfig(_Model):
+    """Atlas alert thresholds, the seed guides' (``components/atlas_alerts.py``): CPU 80% of the
+    node, connections 80% of the tier's limit, replication lag 60 s, disk 80% full, and a query
+    targeting ratio (documents scanned per document returned) of 1000."""
+
+    cpu_percent: Annotated[float, Field(gt=0, le=100)] = 80
+    connections_percent: Annotated[float, Field(gt=0, le=100)] = 80
+    replication_lag_seconds: Annotated[float, Field(gt=0)] = 60
+    disk_percent: Annotated[float, Field(gt=0, le=100)] = 80
+    query_targeting_ratio: Annotated[float, Field(ge=1)] = 1000
+
+
+class AtlasConfig(_Model):
+    """MongoDB Atlas, with ``platform:database.engine: mongodb`` (docs/architecture.md, "MongoDB
+    Atlas variant"). The project is named ``platform:name``, the cluster ``<name>-mongo``; both are
+    fixed once created.
+
+    ``orgId`` (required): the Atlas organisation (24 hex digits) the project is created in.
+    ``instanceSize``: tier of electable and read-only nodes, default M10. ``clusterType``:
+    ``REPLICASET`` (default) or ``SHARDED`` (M30+, ``shards`` replica sets, default 1). Atlas turns
+    a replica set into a one-shard cluster in place, then adds shards; never back.
+    ``analyticsInstanceSize``: tier of analytics nodes, default ``instanceSize``.
+    ``mongoMajorVersion``: 7.0 or 8.0 (default); upgrades only. ``diskSizeGb``: storage per node,
+    default 10 GB (10 to 4096). ``autoScaling``: see :class:`AtlasAutoScalingConfig`.
+    ``backupRetentionDays``: daily snapshots kept, default 7; ``pitrWindowDays``: continuous
+    (point-in-time) restore window, default 7, at most ``backupRetentionDays``. ``alerts``: see
+    :class:`AtlasAlertsConfig`; they mail ``platform:monitoring.alertEmails``.
+    """
+
+    org_id: Annotated[str, Field(pattern=r"^[0-9a-f]{24}$")]
+    instance_size: AtlasSize = "M10"
+    cluster_type: Literal["REPLICASET", "SHARDED"] = "REPLICASET"
+    shards: Annotated[int, Field(ge=1, le=ATLAS_MAX_SHARDS)] = 1
+    analytics_instance_size: AtlasSize | None = None
+    mongo_major_version: Literal[MONGODB_MAJOR_VERSIONS] = "8.0"  # type: ignore[valid-type]
+    disk_size_gb: Annotated[int, Field(ge=MIN_DISK_GB, le=4096)] = 10
+    auto_scaling: AtlasAutoScalingConfig = AtlasAutoScalingConfig()
+    backup_retention_days: Annotated[int, Field(ge=1, le=365)] = 7
+    pitr_window_days: Annotated[int, Field(ge=1, le=365)] = 7
+    alerts: AtlasAlertsConfig = AtlasAlertsConfig()
+
+    @property
+    def analytics_size(self) -> str:
+        """Tier of the analytics nodes."""
+        return self.analytics_instance_size or self.instance_size
+
+
 class DatabaseConfig(_Model):
     """PostgreSQL on RDS. Defaults: PostgreSQL 16 on db.m7g.large (Graviton, no burst credits to
     run out of at peak), 100 GiB gp3 growing to 1 TiB, 7-day backups, Performance Insights 7 days,
@@ -194,9 +300,14 @@ class DatabaseConfig(_Model):
     a new replica starts on RDS's default group (whose limit derives from the class's memory)
     before ours is applied, and a changed value reboots instances in no guaranteed order. It must
     therefore fit the smallest class of the chain (the config refuses one that does not).
+
+    ``engine``: ``postgres`` (default: RDS, the keys above) or ``mongodb`` (MongoDB Atlas, sized in
+    ``atlas``; the PostgreSQL-only keys above are then refused, not ignored). ``databaseName`` names
+    the application database in both. Changing the engine of a running environment is a
+    migration, which promotion refuses.
     """
 
-    engine: Literal["postgres"] = "postgres"
+    engine: Literal["postgres", "mongodb"] = "postgres"
     engine_version: str = "16"
     instance_class: Annotated[str, Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] = "db.m7g.large"
     replica_instance_class: Annotated[str, Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] | None = None
@@ -214,6 +325,7 @@ class DatabaseConfig(_Model):
     password_rotation_days: Annotated[int, Field(ge=1, le=365)] = 30
     max_connections: Annotated[int, Field(ge=100, le=5000)] = 800
     proxy: ProxyConfig = ProxyConfig()
+    atlas: AtlasConfig | None = None
 
     @field_validator("engine_version")
     @classmethod
@@ -561,18 +673,19 @@ class WorkerConfig(AppConfig):
 class DbBootstrapConfig(_Model):
     """The in-cluster Job that creates the database's application roles (``components/db_bootstrap.py``).
     ``psqlImage`` (psql 16 or newer) and ``awsCliImage`` (AWS CLI v2) are required and pinned, like
-    the apps' images (mirror the public ones into your registry)."""
+    the apps' images (mirror the public ones into your registry). PostgreSQL only: required with
+    ``platform:database.engine: postgres``, refused with ``mongodb`` (Atlas users are API objects)."""
 
     psql_image: PinnedImage
     aws_cli_image: PinnedImage
 
 
 class AppsConfig(_Model):
-    """The backend's two Deployments, and the database bootstrap Job."""
+    """The backend's two Deployments, and the database bootstrap Job (PostgreSQL)."""
 
     api: ApiConfig
     worker: WorkerConfig
-    db_bootstrap: DbBootstrapConfig
+    db_bootstrap: DbBootstrapConfig | None = None
 
 
 class DnsConfig(_Model):

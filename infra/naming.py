@@ -44,3 +44,15 @@ class Names:
     def log_bucket(self, region: str) -> str:
         """The access-log bucket beside the asset bucket."""
         return f"{self.env}-logs-{region_code(region)}"
+
+    def atlas_project(self) -> str:
+        """The MongoDB Atlas project (unique in its organisation): the environment's name."""
+        return self.env
+
+    def atlas_cluster(self) -> str:
+        """The Atlas cluster (fixed once created: Atlas cannot rename a cluster)."""
+        return f"{self.env}-mongo"
+
+    def atlas_endpoint(self, region: str) -> str:
+        """Name prefix of a region's PrivateLink endpoint to Atlas and its security group."""
+        return f"{self.cell(region)}-atlas"

@@ -43,8 +43,12 @@ def build(config: StackConfig) -> dict[str, object]:
             )
         )
     primary = cells[0]
+    if config.database.engine == "mongodb":
+        # After every cell: the cluster waits for all regions' private endpoints.
+        primary.add_atlas_cluster(config, cells)
     for cell, cell_config in zip(cells[1:], config.regions[1:], strict=True):
-        if cell_config.role != "active":
+        # Atlas takes each region's writes through that region's own endpoint: no peering needed.
+        if cell_config.role != "active" or config.database.engine == "mongodb":
             continue
         # Writes from an active region reach the primary's RDS Proxy over a private path.
         VpcPeering(

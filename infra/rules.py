@@ -11,17 +11,26 @@ import ipaddress
 import math
 import re
 
+from components.atlas_cluster import ELECTABLE_TOTALS, MIN_SHARDED_SIZE, RegionNodes, size_rank, topology_problem
 from components.base import region_code
 from components.cluster import EKS_UNSUPPORTED_ZONE_IDS, fits, node_capacity
 from components.postgres import max_connections
 from infra.config import (
     CACHE_ENGINE_VERSIONS,
     MAX_READ_REPLICAS,
+    AtlasConfig,
+    AtlasNodesConfig,
     ConfigError,
+    DatabaseConfig,
     RegionConfig,
     StackConfig,
 )
 
+#: SPEC §3 "MongoDB Atlas" row: the smallest tier per phase (M10 replica set, M30 with an analytics
+#: node, M60 sharded, multi-region sharded), and from which phase the cluster is sharded.
+PHASE_MIN_ATLAS_SIZE = {1: "M10", 2: "M30", 3: "M60", 4: "M60"}
+PHASE_ATLAS_ANALYTICS = 2
+PHASE_ATLAS_SHARDED = 3
 #: Minimum read replicas in each serving region, by phase (SPEC §3 "PostgreSQL" row).
 PHASE_MIN_READERS = {1: 0, 2: 1, 3: 3, 4: 3}
 #: Backup retention (days) from which point-in-time recovery meets the phase's target.
@@ -49,8 +58,10 @@ TRACING_PODS = (500, 1024)
 
 def check_rules(config: StackConfig) -> None:
     """Raise ConfigError for the first cross-field rule ``config`` breaks."""
+    _check_engine(config)
     _check_regions(config)
     _check_database(config)
+    _check_atlas(config)
     _check_cache(config)
     _check_assets(config)
     _check_dns(config)
@@ -82,7 +93,7 @@ def _check_regions(config: StackConfig) -> None:
                 "the first region must be 'primary' and no other; others are 'active' or 'standby'",
             )
         _check_zones(path, cell)
-        if cell.role == "standby" and cell.read_replicas < 1:
+        if cell.role == "standby" and cell.read_replicas < 1 and config.database.engine == "postgres":
             raise ConfigError(
                 f"{path}.readReplicas", cell.read_replicas, "a standby region exists to hold read replicas: at least 1"
             )
@@ -166,8 +177,205 @@ def _check_replica_topology(config: StackConfig) -> None:
         )
 
 
+#: ``platform:database`` keys both engines use; every other key of the section is PostgreSQL's.
+_SHARED_DATABASE_KEYS = frozenset({"engine", "database_name", "atlas"})
+
+
+def _check_engine(config: StackConfig) -> None:
+    """Each engine's keys only with that engine: a PostgreSQL key under MongoDB (or the Atlas
+    section under PostgreSQL) would be silently ignored, and the reader would believe it applied."""
+    database = config.database
+    if database.engine == "postgres":
+        if database.atlas is not None:
+            raise ConfigError(
+                "platform:database.atlas",
+                "{...}",
+                "only with platform:database.engine: mongodb (the engine is postgres)",
+            )
+        for index, cell in enumerate(config.regions):
+            if cell.atlas_nodes is not None:
+                raise ConfigError(
+                    f"platform:regions[{index}].atlasNodes",
+                    cell.atlas_nodes.model_dump(by_alias=True),
+                    "only with platform:database.engine: mongodb (the engine is postgres)",
+                )
+        if config.apps.db_bootstrap is None:
+            raise ConfigError(
+                "platform:apps.dbBootstrap",
+                None,
+                "required with PostgreSQL: psqlImage and awsCliImage of the Job that creates the database roles",
+                missing=True,
+            )
+        return
+    if database.atlas is None:
+        raise ConfigError(
+            "platform:database.atlas",
+            None,
+            "required with platform:database.engine: mongodb: at least orgId, the Atlas organisation (24 hex digits)",
+            missing=True,
+        )
+    fields = DatabaseConfig.model_fields
+    for name in sorted(database.model_fields_set - _SHARED_DATABASE_KEYS):
+        raise ConfigError(
+            f"platform:database.{fields[name].alias}",
+            getattr(database, name) if not hasattr(getattr(database, name), "model_dump") else "{...}",
+            "PostgreSQL only; with platform:database.engine: mongodb size the cluster in platform:database.atlas",
+        )
+    for index, cell in enumerate(config.regions):
+        if cell.read_replicas:
+            raise ConfigError(
+                f"platform:regions[{index}].readReplicas",
+                cell.read_replicas,
+                "PostgreSQL read replicas; with MongoDB Atlas set platform:regions[N].atlasNodes (0 here)",
+            )
+    if config.apps.db_bootstrap is not None:
+        raise ConfigError(
+            "platform:apps.dbBootstrap",
+            "{...}",
+            "PostgreSQL only (the Job creates PostgreSQL roles); Atlas database users come from the API: remove it",
+        )
+
+
+def atlas_nodes(config: StackConfig) -> list[tuple[int, RegionConfig, AtlasNodesConfig]]:
+    """``(index, region, nodes)`` of every region in the Atlas cluster: the serving ones, primary first.
+
+    A region without ``atlasNodes`` gets its role's default (:class:`~infra.config.AtlasNodesConfig`):
+    3 electable in the primary region; 1 electable and 1 read-only in an active region, or 2
+    electable when it is the only active one (3 + 2 = 5: Atlas needs 3, 5 or 7 electable in all).
+    """
+    serving = [(i, c) for i, c in enumerate(config.regions) if c.role != "standby"]
+    actives = len(serving) - 1
+    result = []
+    for index, cell in serving:
+        nodes = cell.atlas_nodes
+        if nodes is None and cell.role == "primary":
+            nodes = AtlasNodesConfig(electable=3)
+        elif nodes is None:
+            nodes = AtlasNodesConfig(electable=2) if actives == 1 else AtlasNodesConfig(electable=1, read_only=1)
+        result.append((index, cell, nodes))
+    return result
+
+
+def _check_atlas(config: StackConfig) -> None:
+    """What the Atlas Admin API refuses, before anything is registered."""
+    atlas = config.database.atlas
+    if config.database.engine != "mongodb" or atlas is None:
+        return
+    for index, cell in enumerate(config.regions):
+        if cell.role == "standby" and cell.atlas_nodes is not None:
+            raise ConfigError(
+                f"platform:regions[{index}].atlasNodes",
+                cell.atlas_nodes.model_dump(by_alias=True),
+                "a standby region runs no apps and holds no Atlas nodes; only primary and active regions do",
+            )
+    if not config.monitoring.alert_emails:
+        raise ConfigError(
+            "platform:monitoring.alertEmails",
+            [],
+            "Atlas alerts are delivered by e-mail (Atlas cannot publish to SNS): at least one address",
+        )
+    regions = atlas_nodes(config)
+    _check_atlas_nodes(regions)
+    _check_atlas_sizes(atlas, sum(n.analytics for _, _, n in regions))
+    # What the component refuses besides (region order by priority, shards across regions).
+    problem = topology_problem(
+        [RegionNodes(c.region, n.electable, n.read_only, n.analytics) for _, c, n in regions],
+        atlas.cluster_type,
+        atlas.instance_size,
+        atlas.shards,
+        atlas.analytics_instance_size,
+    )
+    if problem:
+        raise ConfigError(
+            "platform:regions[].atlasNodes",
+            {c.region: n.model_dump(by_alias=True) for _, c, n in regions},
+            f"{problem} (with platform:database.atlas clusterType {atlas.cluster_type}, shards {atlas.shards})",
+        )
+
+
+def _check_atlas_nodes(regions: list[tuple[int, RegionConfig, AtlasNodesConfig]]) -> None:
+    for index, _cell, nodes in regions:
+        if not (nodes.electable or nodes.read_only or nodes.analytics):
+            raise ConfigError(
+                f"platform:regions[{index}].atlasNodes",
+                nodes.model_dump(by_alias=True),
+                "a serving region needs at least one Atlas node (electable, readOnly or analytics)",
+            )
+    first_index, _, first = regions[0]
+    if first.electable < 1:
+        raise ConfigError(
+            f"platform:regions[{first_index}].atlasNodes.electable",
+            first.electable,
+            "the primary region is Atlas's highest-priority region: it needs electable nodes (at least 1)",
+        )
+    total = sum(n.electable for _, _, n in regions)
+    if total not in ELECTABLE_TOTALS:
+        per_region = {c.region: n.electable for _, c, n in regions}
+        raise ConfigError(
+            "platform:regions[].atlasNodes.electable",
+            per_region,
+            f"Atlas needs 3, 5 or 7 electable nodes across all regions; these add up to {total}",
+        )
+
+
+def _check_atlas_sizes(atlas: AtlasConfig, analytics: int) -> None:
+    size = atlas.instance_size
+    if atlas.cluster_type == "REPLICASET" and atlas.shards != 1:
+        raise ConfigError(
+            "platform:database.atlas.shards", atlas.shards, "a replica set has 1; set clusterType: SHARDED for more"
+        )
+    if atlas.cluster_type == "SHARDED" and size_rank(size) < size_rank(MIN_SHARDED_SIZE):
+        raise ConfigError(
+            "platform:database.atlas.instanceSize",
+            size,
+            f"Atlas shards clusters of {MIN_SHARDED_SIZE} and larger (clusterType is SHARDED)",
+        )
+    if atlas.analytics_instance_size is not None and not analytics:
+        raise ConfigError(
+            "platform:database.atlas.analyticsInstanceSize",
+            atlas.analytics_instance_size,
+            "there are no analytics nodes (platform:regions[N].atlasNodes.analytics): remove it or add one",
+        )
+    scaling = atlas.auto_scaling
+    low, high = scaling.min_instance_size, scaling.max_instance_size
+    if (low is None) != (high is None):
+        missing = "minInstanceSize" if low is None else "maxInstanceSize"
+        raise ConfigError(
+            f"platform:database.atlas.autoScaling.{missing}",
+            None,
+            "compute auto-scaling needs both minInstanceSize and maxInstanceSize (or neither: off)",
+            missing=True,
+        )
+    if low is not None and high is not None:
+        if size_rank(high) <= size_rank(low):
+            raise ConfigError(
+                "platform:database.atlas.autoScaling.maxInstanceSize", high, f"must be a larger tier than {low}"
+            )
+        if not size_rank(low) <= size_rank(size) <= size_rank(high):
+            raise ConfigError(
+                "platform:database.atlas.instanceSize",
+                size,
+                f"compute auto-scaling keeps the tier within autoScaling {low}..{high}: the tier must be inside",
+            )
+        if atlas.cluster_type == "SHARDED" and size_rank(low) < size_rank(MIN_SHARDED_SIZE):
+            raise ConfigError(
+                "platform:database.atlas.autoScaling.minInstanceSize",
+                low,
+                f"a sharded cluster cannot scale below {MIN_SHARDED_SIZE}",
+            )
+    if atlas.pitr_window_days > atlas.backup_retention_days:
+        raise ConfigError(
+            "platform:database.atlas.pitrWindowDays",
+            atlas.pitr_window_days,
+            f"point-in-time restore replays the oplog onto a kept snapshot: at most backupRetentionDays "
+            f"({atlas.backup_retention_days})",
+        )
+
+
 def _check_database(config: StackConfig) -> None:
     database = config.database
+    if database.engine != "postgres":
+        return
     # Alarm thresholds derive from the class's connection limit, so the class must be one we size.
     for key, value in (("instanceClass", database.instance_class), ("replicaInstanceClass", database.replica_class)):
         try:
@@ -325,6 +533,46 @@ def _check_phase(config: StackConfig) -> None:
             cell.role,
             f"cross-region standby replicas start in phase 3; phase {phase} has one region",
         )
+    if config.database.engine == "mongodb":
+        _check_atlas_phase(config)
+    else:
+        _check_postgres_phase(config, serving, standby)
+    _check_platform_phase(config)
+
+
+def _check_atlas_phase(config: StackConfig) -> None:
+    """SPEC §3 "MongoDB Atlas": M10 replica set, M30 + analytics node, M60 sharded, multi-region
+    sharded (every serving region is in the cluster, so phase 4's three regions make it multi-region)."""
+    phase, atlas = config.phase, config.database.atlas
+    assert atlas is not None
+    minimum = PHASE_MIN_ATLAS_SIZE[phase]
+    if size_rank(atlas.instance_size) < size_rank(minimum):
+        raise ConfigError(
+            "platform:database.atlas.instanceSize",
+            atlas.instance_size,
+            f"phase {phase} serves {PHASE_QUERIES[phase]:,} queries/s: at least {minimum}",
+        )
+    if phase >= PHASE_ATLAS_ANALYTICS and not any(n.analytics for _, _, n in atlas_nodes(config)):
+        raise ConfigError(
+            "platform:regions[0].atlasNodes.analytics",
+            0,
+            f"phase {phase} isolates analytics queries: at least 1 analytics node",
+        )
+    if phase >= PHASE_ATLAS_SHARDED and atlas.cluster_type != "SHARDED":
+        raise ConfigError(
+            "platform:database.atlas.clusterType", atlas.cluster_type, f"phase {phase} runs a sharded cluster: SHARDED"
+        )
+    for key, days in (("backupRetentionDays", atlas.backup_retention_days), ("pitrWindowDays", atlas.pitr_window_days)):
+        if days < PHASE_MIN_BACKUP_DAYS[phase]:
+            raise ConfigError(
+                f"platform:database.atlas.{key}",
+                days,
+                f"phase {phase} keeps at least {PHASE_MIN_BACKUP_DAYS[phase]} days of backups/PITR",
+            )
+
+
+def _check_postgres_phase(config: StackConfig, serving: list, standby: list) -> None:
+    phase = config.phase
     if phase == 3 and not standby:
         raise ConfigError(
             "platform:regions",
@@ -352,6 +600,10 @@ def _check_phase(config: StackConfig) -> None:
             f"phase {phase} serves {PHASE_QUERIES[phase]:,} queries/s: RDS gp3 gives 12,000 IOPS from 400 GiB "
             f"(3,000 below), so at least {PHASE_MIN_STORAGE_GB[phase]}",
         )
+
+
+def _check_platform_phase(config: StackConfig) -> None:
+    phase = config.phase
     if phase >= 2 and config.network.nat_gateways != "perAz":
         raise ConfigError(
             "platform:network.natGateways",

@@ -12,6 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+try:  # a package for the tests, flat modules for the policy runtime
+    from . import atlas_rules
+except ImportError:
+    import atlas_rules
+
 #: Resource types that hold data; losing one loses data, so each must be protected.
 STATEFUL_TYPES = frozenset(
     {
@@ -26,6 +31,8 @@ STATEFUL_TYPES = frozenset(
         "aws:opensearch/domain:Domain",
         "aws:msk/cluster:Cluster",
         "aws:kinesis/stream:Stream",
+        "mongodbatlas:index/advancedCluster:AdvancedCluster",
+        "mongodbatlas:index/project:Project",
     }
 )
 
@@ -372,6 +379,31 @@ RULES: tuple[Rule, ...] = (
         "EKS clusters are private, encrypted and fully logged.",
         frozenset({"aws:eks/cluster:Cluster"}),
         _eks,
+    ),
+    Rule(
+        "atlas-no-public-access",
+        "Atlas IP access lists name no public range (clusters are reached through private endpoints).",
+        frozenset({atlas_rules.ACCESS_LIST}),
+        atlas_rules.access_list_entry,
+    ),
+    Rule(
+        "atlas-cluster-safe",
+        "Atlas clusters are backed up with point-in-time restore, termination-protected, encrypted "
+        "with our AWS KMS key and TLS 1.2+.",
+        frozenset({atlas_rules.CLUSTER}),
+        atlas_rules.cluster,
+    ),
+    Rule(
+        "atlas-encryption-our-key",
+        "Atlas encryption at rest uses our AWS KMS key, enabled, through an assumed IAM role.",
+        frozenset({atlas_rules.ENCRYPTION_AT_REST}),
+        atlas_rules.encryption_at_rest,
+    ),
+    Rule(
+        "atlas-users-iam-least-privilege",
+        "Atlas database users are IAM roles on $external, without passwords or broad roles, scoped to clusters.",
+        frozenset({atlas_rules.DATABASE_USER}),
+        atlas_rules.database_user,
     ),
 )
 

@@ -12,12 +12,20 @@ import infra.cli
 from infra.offline.harness import ROOT, PlanResult, run_stack, stack_config
 
 PHASES = ("phase1", "phase2", "phase3", "phase4")
+#: The MongoDB Atlas variant of the four phase stacks.
+ATLAS_DIR = ROOT / "examples" / "mongodb"
 
 
 @functools.cache
 def plan_of(stack: str) -> PlanResult:
     """The offline plan of ``stack`` (cached: the programs are deterministic)."""
     return run_stack(stack)
+
+
+@functools.cache
+def atlas_plan_of(stack: str) -> PlanResult:
+    """The offline plan of ``examples/mongodb/Pulumi.<stack>.yaml`` (cached like :func:`plan_of`)."""
+    return run_stack(stack, ATLAS_DIR)
 
 
 @pytest.fixture(params=PHASES)

@@ -3,9 +3,10 @@
 The destinations come from each app's ConfigMap (the endpoints it is told to use) plus what every
 pod needs (DNS, the Pod Identity agent, AWS APIs over HTTPS). Endpoints are DNS names: a data
 store in a VPC resolves to an address of that VPC's CIDR (the writer's proxy to the primary's
-VPC, replicas and cache to the cell's), an AWS API to a public address; an in-cluster Service is
-reached through its ClusterIP, which the VPC CNI lets through only for a rule naming the pods
-behind it (see :mod:`components.network_policies`), so it is checked as a pod destination.
+VPC; replicas, cache and the MongoDB Atlas private endpoint to the cell's), an AWS API to a
+public address; an in-cluster Service is reached through its ClusterIP, which the VPC CNI lets
+through only for a rule naming the pods behind it (see :mod:`components.network_policies`), so it
+is checked as a pod destination.
 """
 
 from __future__ import annotations
@@ -15,9 +16,18 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from components.atlas_private_endpoint import PRIVATE_ENDPOINT_PORTS
 from components.network_policies import DNS_LABELS, DNS_NAMESPACE, Destination, egress_allows
 from infra.offline.manifests import objects_by_cluster
-from tests.conftest import PHASES, plan_of
+from tests.conftest import PHASES, atlas_plan_of, plan_of
+
+#: Every stack whose apps are checked: the phases on PostgreSQL, and on MongoDB Atlas.
+STACKS = [*PHASES, *(f"atlas-{stack}" for stack in PHASES)]
+
+
+def _plan(stack: str):
+    return atlas_plan_of(stack.removeprefix("atlas-")) if stack.startswith("atlas-") else plan_of(stack)
+
 
 #: How the opentelemetry-collector chart labels the pods its Service selects, per ``mode``.
 _OTEL_COMPONENT = {"deployment": "standalone-collector", "daemonset": "agent-collector"}
@@ -50,15 +60,21 @@ def _collector_pods(plan, cluster: str, service_host: str) -> tuple[str, dict[st
 
 def _expected(plan, cluster: str, data: dict[str, str], region: str) -> list[Destination]:
     cidrs = _vpc_cidrs(plan)
-    cell, writer = cidrs[region], cidrs[data["DB_WRITER_REGION"]]
+    cell = cidrs[region]
     wanted = [
         Destination(53, "UDP", namespace=DNS_NAMESPACE, pod_labels=DNS_LABELS),
         Destination(53, "TCP", namespace=DNS_NAMESPACE, pod_labels=DNS_LABELS),
         Destination(80, ip="169.254.170.23"),  # EKS Pod Identity agent
-        Destination(int(data["DB_PORT"]), ip=_in(writer)),  # DB_WRITER_ENDPOINT (RDS Proxy)
         Destination(int(data["CACHE_PORT"]), ip=_in(cell)),  # CACHE_ENDPOINT
         Destination(443, ip=PUBLIC_AWS_ADDRESS),  # SQS, S3, Secrets Manager, STS
     ]
+    if "MONGODB_URI" in data:
+        # The cell's Atlas private endpoint: an interface endpoint in its VPC, one port per node
+        # from the endpoint service's range.
+        wanted += [Destination(port, ip=_in(cell)) for port in PRIVATE_ENDPOINT_PORTS]
+    else:
+        writer = cidrs[data["DB_WRITER_REGION"]]
+        wanted.append(Destination(int(data["DB_PORT"]), ip=_in(writer)))  # DB_WRITER_ENDPOINT (RDS Proxy)
     if data.get("DB_READER_ENDPOINTS"):
         wanted.append(Destination(int(data["DB_PORT"]), ip=_in(cell)))
     if "OTEL_EXPORTER_OTLP_ENDPOINT" in data:
@@ -96,17 +112,17 @@ def _apps(plan):
             yield cluster, region, app, labels, policies, config["data"]
 
 
-@pytest.mark.parametrize("stack", PHASES)
+@pytest.mark.parametrize("stack", STACKS)
 def test_every_configured_destination_is_allowed(stack):
-    plan = plan_of(stack)
+    plan = _plan(stack)
     for cluster, region, app, labels, policies, data in _apps(plan):
         for destination in _expected(plan, cluster, data, region):
             assert egress_allows(policies, labels, destination), f"{stack} {cluster} {app} cannot reach {destination}"
 
 
-@pytest.mark.parametrize("stack", PHASES)
+@pytest.mark.parametrize("stack", STACKS)
 def test_nothing_else_is_allowed(stack):
-    plan = plan_of(stack)
+    plan = _plan(stack)
     for cluster, _region, app, labels, policies, data in _apps(plan):
         unwanted = _unwanted()
         if "OTEL_EXPORTER_OTLP_ENDPOINT" not in data:

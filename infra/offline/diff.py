@@ -79,6 +79,71 @@ _UNREPLACEABLE = {
 }
 
 
+#: The Atlas cluster type token (pulumi-mongodbatlas 4.x: the Admin API v2 cluster, one
+#: ``replicationSpecs`` entry per shard).
+ATLAS_CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
+ENGINE_KEY = "platform:database"
+
+
+def _highest_priority_region(inputs: Mapping[str, Any]) -> str | None:
+    """Region of the first shard's highest-priority region config (where the primary is elected)."""
+    specs = inputs.get("replicationSpecs") or []
+    configs = (specs[0] or {}).get("regionConfigs") or [] if specs else []
+    if not configs:
+        return None
+    return max(configs, key=lambda c: c.get("priority") or 0).get("regionName")
+
+
+def _regions(inputs: Mapping[str, Any]) -> set[str]:
+    return {
+        c.get("regionName") for spec in inputs.get("replicationSpecs") or [] for c in spec.get("regionConfigs") or []
+    }
+
+
+def atlas_cluster_refusals(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(reason, remedy)`` for each change of an Atlas cluster's inputs that Atlas does not make in place.
+
+    - A sharded cluster never goes back to a replica set ("After you convert a replica set to a
+      sharded cluster, you can't convert it again to a replica set",
+      https://www.mongodb.com/docs/atlas/scale-cluster/#convert-a-replica-set-to-a-sharded-cluster).
+    - A replica set becomes a one-shard cluster, not a multi-shard one, in one update ("You can
+      only update a replica set to a single-shard cluster",
+      https://www.mongodb.com/docs/atlas/cli/current/command/atlas-clusters-update/).
+    - The highest-priority region cannot be removed ("You cannot remove the Highest Priority
+      region", https://www.mongodb.com/docs/atlas/cluster-config/multi-cloud-distribution/);
+      making another region the highest priority while keeping it is an election, which Atlas does.
+    Renames (cluster or project) are replacements, refused as such by the ForceNew table.
+    """
+    refusals = []
+    before, after = old.get("clusterType"), new.get("clusterType")
+    shards = len(new.get("replicationSpecs") or [])
+    if before == "SHARDED" and after == "REPLICASET":
+        refusals.append(
+            (
+                "Atlas cannot turn a sharded cluster back into a replica set",
+                "keep clusterType: SHARDED (a one-shard cluster is the smallest); going back is a migration: "
+                "mongodump/mongorestore or live migration into a new replica set",
+            )
+        )
+    if before == "REPLICASET" and after == "SHARDED" and shards > 1:
+        refusals.append(
+            (
+                f"Atlas converts a replica set into a one-shard cluster, not into {shards} shards at once",
+                "promote with platform:database.atlas.shards: 1 first, then raise shards in a second update",
+            )
+        )
+    primary = _highest_priority_region(old)
+    if primary is not None and primary not in _regions(new):
+        refusals.append(
+            (
+                f"the cluster's highest-priority region {primary} would be removed, which Atlas refuses",
+                "keep that region in the cluster (as the first serving region, platform:regions[0]); to move "
+                "the primary, first give another region the highest priority in an update of its own",
+            )
+        )
+    return refusals
+
+
 def parse_urn(urn: str) -> tuple[str, str, str, str]:
     """Split ``urn:pulumi:STACK::PROJECT::TYPE::NAME`` into its four parts (the name may hold ``::``)."""
     if not urn.startswith(_URN_PREFIX):
@@ -389,6 +454,11 @@ def diff_plans(old: PlanResult, new: PlanResult) -> PromotionDiff:
         if (c.stateful or c.protect) and (c.action in ("replace", "delete") or (c.action == "update" and c.cause))
     ]
     unsafe += [_unreplaceable(c) for c in changes if c.action == "replace" and c.type in _UNREPLACEABLE]
+    old_urns = old.by_urn()
+    for change in changes:
+        if change.type == ATLAS_CLUSTER and change.action == "update":
+            before, after = old_urns[change.old_urn].inputs, new_urns[change.urn].inputs
+            unsafe += [Refusal(change, why, remedy) for why, remedy in atlas_cluster_refusals(before, after)]
     return PromotionDiff(changes, unsafe)
 
 
@@ -412,6 +482,29 @@ def check_same_environment(old_config: Mapping[str, str], new_config: Mapping[st
             f"database, cache and bucket would be replaced. Set {ENVIRONMENT_KEY}: {old} in the target config."
         )
     return None
+
+
+def check_same_engine(old_config: Mapping[str, str], new_config: Mapping[str, str]) -> str | None:
+    """A refusal message when the two stack configs run different database engines, else None.
+
+    PostgreSQL on RDS and MongoDB on Atlas hold the data in different services and formats: going
+    from one to the other copies and converts every record, which no update of resources does.
+    """
+    from infra.config import parse_value
+
+    def engine(flat: Mapping[str, str]) -> str:
+        section = parse_value(flat.get(ENGINE_KEY, "{}"))
+        return str(section.get("engine", "postgres")) if isinstance(section, dict) else "postgres"
+
+    old, new = engine(old_config), engine(new_config)
+    if old == new:
+        return None
+    return (
+        f"refusing to promote: platform:database.engine differs ({old} -> {new}). Changing the database "
+        f"engine is a migration, not a promotion: every record must be copied and converted, and the "
+        f"{old} data store would be deleted. Keep engine: {old} in the target config; to move to {new}, run a "
+        f"new environment (another platform:name) on {new}, migrate the data, then switch traffic."
+    )
 
 
 def render_table(diff: PromotionDiff, *, show_same: bool = False):

@@ -61,9 +61,44 @@ FORCE_NEW: dict[str, frozenset[str]] = {
         "availabilityZones clusterIdentifier clusterIdentifierPrefix dbSubnetGroupName engine"
         " kmsKeyId masterUsername port restoreToPointInTime snapshotIdentifier storageEncrypted"
     ),
-    # Not checked against the mongodbatlas provider schema: project and cluster name, conservatively.
+    # MongoDB Atlas (pulumi-mongodbatlas 4.18.0 bridges terraform-provider-mongodbatlas 2.x; read in
+    # internal/service/<svc>/: RequiresReplace plan modifiers of the framework resources, ForceNew of
+    # the SDKv2 ones). advancedcluster/schema.go: project_id and name only; cluster_type, replication
+    # specs (shards, regions, sizes), version, backup and encryption flags are PATCHes. The legacy
+    # `cluster` resource is not read: project and name, conservatively.
     "mongodbatlas:index/advancedCluster:AdvancedCluster": _keys("projectId name"),
     "mongodbatlas:index/cluster:Cluster": _keys("projectId name"),
+    # project/resource_project_schema.go: org_id; the name updates in place.
+    "mongodbatlas:index/project:Project": _keys("orgId"),
+    # cloudbackupschedule/resource_cloud_backup_schedule.go: project_id is ForceNew. cluster_name is
+    # not, but another name is another cluster's schedule: guarded.
+    "mongodbatlas:index/cloudBackupSchedule:CloudBackupSchedule": _keys("projectId clusterName"),
+    # encryptionatrest/resource.go: project_id; the KMS configuration updates in place.
+    "mongodbatlas:index/encryptionAtRest:EncryptionAtRest": _keys("projectId"),
+    # cloudprovideraccess/resource_cloud_provider_access_setup.go (project_id, provider_name) and
+    # resource_cloud_provider_access_authorization.go (project_id, role_id; `aws` re-authorizes in place).
+    "mongodbatlas:index/cloudProviderAccessSetup:CloudProviderAccessSetup": _keys("projectId providerName"),
+    "mongodbatlas:index/cloudProviderAccessAuthorization:CloudProviderAccessAuthorization": _keys("projectId roleId"),
+    # privatelinkendpoint/resource.go: project_id, provider_name, region, delete_on_create_timeout
+    # (supported_remote_regions updates). privatelinkendpointservice/resource.go: project_id,
+    # provider_name, private_link_id, endpoint_service_id, gcp_project_id, delete_on_create_timeout.
+    "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint": _keys(
+        "projectId providerName region deleteOnCreateTimeout"
+    ),
+    "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService": _keys(
+        "projectId providerName privateLinkId endpointServiceId gcpProjectId deleteOnCreateTimeout"
+    ),
+    # privateendpointregionalmode/resource_private_endpoint_regional_mode.go: project_id.
+    "mongodbatlas:index/privateEndpointRegionalMode:PrivateEndpointRegionalMode": _keys("projectId"),
+    # databaseuser/resource_database_user.go: project_id and username. auth_database_name is not
+    # ForceNew but is part of the user's API path (/databaseUsers/{db}/{user}): guarded.
+    "mongodbatlas:index/databaseUser:DatabaseUser": _keys("projectId username authDatabaseName"),
+    # alertconfiguration/resource.go: project_id.
+    "mongodbatlas:index/alertConfiguration:AlertConfiguration": _keys("projectId"),
+    # projectipaccesslist/resource_schema.go: every argument RequiresReplace.
+    "mongodbatlas:index/projectIpAccessList:ProjectIpAccessList": _keys(
+        "projectId cidrBlock ipAddress awsSecurityGroup comment"
+    ),
     # Caches.
     "aws:elasticache/replicationGroup:ReplicationGroup": _keys(
         "atRestEncryptionEnabled dataTieringEnabled globalReplicationGroupId kmsKeyId networkType"
@@ -253,6 +288,8 @@ STATEFUL_TYPES: frozenset[str] = _keys(
     " aws:rds/clusterInstance:ClusterInstance aws:rds/globalCluster:GlobalCluster"
     " aws:docdb/cluster:Cluster aws:dynamodb/table:Table"
     " mongodbatlas:index/advancedCluster:AdvancedCluster mongodbatlas:index/cluster:Cluster"
+    # An Atlas project: deleting it deletes its clusters' configuration, users and backups' home.
+    " mongodbatlas:index/project:Project"
     " aws:elasticache/replicationGroup:ReplicationGroup aws:elasticache/cluster:Cluster"
     " aws:elasticache/globalReplicationGroup:GlobalReplicationGroup aws:s3/bucket:Bucket"
     " aws:s3/bucketV2:BucketV2 aws:sqs/queue:Queue aws:kinesis/stream:Stream"

@@ -83,6 +83,10 @@ _COMPUTED_OUTPUTS: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
         "outputs": {"RotationLambdaARN": f"arn:aws:lambda:{r}:{MOCK_ACCOUNT_ID}:function:{n}-{d}"}
     },
 }
+#: Atlas's AWS principal in the mocks' CloudProviderAccessSetup (a mock value: the real one is
+#: per Atlas deployment and read from ``aws_configs[0].atlas_aws_account_arn``).
+MOCK_ATLAS_AWS_ACCOUNT_ARN = "arn:aws:iam::536727724300:root"
+_ATLAS = "mongodbatlas:index/"
 #: Inputs that live on a launch template itself, not on its versions (changing them makes no version).
 _TEMPLATE_ONLY = frozenset({"tags", "tagsAll", "updateDefaultVersion", "defaultVersion", "region"})
 
@@ -181,6 +185,10 @@ class _Mocks(pulumi.runtime.Mocks):
 
     def __init__(self) -> None:
         self.provider_regions: dict[str, str] = {}
+        #: Atlas private endpoint services by private link ID: (project ID, Atlas region).
+        self.atlas_links: dict[str, tuple[str, str]] = {}
+        #: Connected VPC endpoints per Atlas project: (VPC endpoint ID, Atlas region), in order.
+        self.atlas_endpoints: dict[str, list[tuple[str, str]]] = {}
 
     def region_of(self, provider_ref: str) -> str:
         """Region of the explicit provider ``provider_ref`` (``urn::id``); empty for the default."""
@@ -214,7 +222,72 @@ class _Mocks(pulumi.runtime.Mocks):
             state.update(extra(args.name, region, digest))
         if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
             state["latestVersion"] = _template_version(args.inputs)
+        if args.typ.startswith(_ATLAS):
+            state.update(self._atlas(args.typ, args.name, digest, args.inputs))
         return resource_id, state
+
+    def _atlas(self, typ: str, name: str, digest: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Computed outputs of the Atlas resources our programs read.
+
+        Atlas IDs are 24 hex digits. The mocks remember each private endpoint service and each
+        connected VPC endpoint, so a cluster registered after them (it depends on the endpoint
+        services, as the provider's examples require) lists one private-endpoint connection string
+        per VPC endpoint of its project, each naming that ``endpointId``, as Atlas does.
+        """
+        atlas_id = _digest(name + digest) + _digest(digest + name)[:12]
+        kind = typ.removeprefix(_ATLAS).split(":")[0]
+        if kind == "privateLinkEndpoint":
+            self.atlas_links[atlas_id] = (str(inputs.get("projectId")), str(inputs.get("region")))
+            aws_region = str(inputs.get("region", "")).lower().replace("_", "-")
+            return {
+                "privateLinkId": atlas_id,
+                "endpointServiceName": f"com.amazonaws.vpce.{aws_region}.vpce-svc-{atlas_id[:17]}",
+                "regionName": inputs.get("region"),
+                "status": "WAITING_FOR_USER",
+            }
+        if kind == "privateLinkEndpointService":
+            project, region = self.atlas_links.get(str(inputs.get("privateLinkId")), ("", ""))
+            self.atlas_endpoints.setdefault(project, []).append((str(inputs.get("endpointServiceId")), region))
+            return {"awsConnectionStatus": "AVAILABLE", "interfaceEndpointId": inputs.get("endpointServiceId")}
+        if kind == "cloudProviderAccessSetup":
+            return {
+                "roleId": atlas_id,
+                "awsConfigs": [
+                    {
+                        "atlasAwsAccountArn": MOCK_ATLAS_AWS_ACCOUNT_ARN,
+                        "atlasAssumedRoleExternalId": _uuid(name + digest),
+                    }
+                ],
+            }
+        if kind == "advancedCluster":
+            return self._atlas_cluster(name, digest, atlas_id, inputs)
+        if kind == "alertConfiguration":
+            return {"alertConfigurationId": atlas_id}
+        if kind == "project":
+            return {"clusterCount": 0}
+        return {}
+
+    def _atlas_cluster(self, name: str, digest: str, atlas_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        host = f"{inputs.get('name', name)}".lower()
+        process = "MONGOS" if inputs.get("clusterType") == "SHARDED" else "MONGOD"
+        endpoints = self.atlas_endpoints.get(str(inputs.get("projectId")), [])
+        return {
+            "clusterId": atlas_id,
+            "stateName": "IDLE",
+            "mongoDbVersion": f"{inputs.get('mongoDbMajorVersion', '8.0')}.0",
+            "connectionStrings": {
+                "standardSrv": f"mongodb+srv://{host}.{digest}.mongodb.net",
+                "privateEndpoints": [
+                    {
+                        "srvConnectionString": f"mongodb+srv://{host}-pl-{index}.{digest}.mongodb.net",
+                        "connectionString": f"mongodb://pl-{index}-{region.lower()}.{digest}.mongodb.net:1024",
+                        "type": process,
+                        "endpoints": [{"endpointId": endpoint, "providerName": "AWS", "region": region}],
+                    }
+                    for index, (endpoint, region) in enumerate(endpoints)
+                ],
+            },
+        }
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":

@@ -1,0 +1,481 @@
+"""MongoDB Atlas cluster (``mongodbatlas.AdvancedCluster``): backups with point-in-time restore,
+our KMS key, termination protection, one replication spec per shard, private connection strings.
+
+Atlas constraints this component relies on (provider 2.x schema as bridged by
+pulumi-mongodbatlas 4.18.0; ``internal/service/advancedcluster/schema.go`` and ``resource.go`` of
+mongodb/terraform-provider-mongodbatlas; the Atlas pages linked):
+
+- Only ``project_id`` and ``name`` force a new cluster (``RequiresReplace`` plan modifiers); every
+  other input, including ``cluster_type`` and ``replication_specs``, is a PATCH of the same cluster.
+  https://github.com/mongodb/terraform-provider-mongodbatlas/blob/master/internal/service/advancedcluster/schema.go
+- ``replication_specs`` has one object per shard (provider 2.x "independent sharding"); a replica
+  set has exactly one. Each holds ``region_configs`` with ``electable_specs``, ``read_only_specs``,
+  ``analytics_specs``, ``auto_scaling`` and ``analytics_auto_scaling``; electable and read-only
+  nodes of a shard share one instance size, analytics nodes may differ. ``disk_size_gb`` must be
+  equal for all shards and node types (minimum 10 GB).
+  https://registry.terraform.io/providers/mongodb/mongodbatlas/latest/docs/guides/advanced-cluster-new-sharding-schema
+- Priorities: the provider refuses ``region_configs`` whose priorities are not in descending order
+  (``RegionSpecPriorityOrderDecreasingValidator``); the highest is 7, the next electable regions 6,
+  5, ...; a region with only read-only or analytics nodes has priority 0.
+- Electable nodes: 3, 5 or 7 per replica set or shard in total across regions (at most 7, an odd
+  count so a majority survives), at least one electable region per shard.
+  https://www.mongodb.com/docs/atlas/reference/atlas-limits/
+  https://www.mongodb.com/docs/atlas/cluster-config/multi-cloud-distribution/
+- Tiers: private endpoints, customer key management (``encryption_at_rest_provider``), continuous
+  cloud backup and analytics nodes need a dedicated tier (M10+); a sharded cluster needs M30+.
+  Converting a replica set to a sharded cluster is an in-place change; Atlas cannot turn a sharded
+  cluster back into a replica set. Shards of a multi-region cluster: at most 30 (limits page).
+  https://www.mongodb.com/docs/atlas/scale-cluster/#convert-a-replica-set-to-a-sharded-cluster
+  https://www.mongodb.com/docs/atlas/security-private-endpoint/
+  https://www.mongodb.com/docs/atlas/security-kms-encryption/
+- Major versions go up one at a time (``mongo_db_major_version``, "Increase version only by 1
+  major version at a time"); :data:`MONGODB_MAJOR_VERSIONS` lists what M10+ clusters offer.
+  https://www.mongodb.com/docs/atlas/cluster-additional-settings/
+- Encryption at rest with our key: ``encryption_at_rest_provider = "AWS"`` once the project's
+  encryption-at-rest configuration is valid (hence ``depends_on``). The schema's description says
+  "backupEnabled false or omitted"; that text is carried over from the legacy API, and the
+  provider's own AWS example (``examples/mongodbatlas_encryption_at_rest/aws/atlas-cluster``)
+  combines ``backup_enabled = true`` with ``encryption_at_rest_provider = "AWS"``: Atlas encrypts
+  the snapshots with the key too (Atlas docs, "Encryption at Rest using Customer Key Management").
+- Auto-scaling: with ``use_effective_fields = true`` (the provider's recommended option) Atlas's
+  own scaling changes cause no drift, but while compute *or* disk auto-scaling is on the provider
+  ignores ``instance_size``, ``disk_size_gb`` and ``disk_iops`` in the program. A phase step that
+  raises the tier therefore only takes effect with auto-scaling off for that update (or through the
+  compute bounds). ``compute_scale_down_enabled`` needs ``compute_min_instance_size``; auto-scaling
+  settings must be the same in every region config.
+  https://registry.terraform.io/providers/mongodb/mongodbatlas/latest/docs/resources/advanced_cluster#auto-scaling-with-effective-fields
+- Backups: ``backup_enabled`` (cloud backup) and ``pit_enabled`` (continuous cloud backup); the
+  schedule is ``mongodbatlas.CloudBackupSchedule``: hourly every 1/2/4/6/8/12 h, daily every day,
+  weekly on a weekday 1-7, monthly on a day 1-28; a less frequent item keeps its snapshots at
+  least as long as a more frequent one, and the point-in-time restore window
+  (``restore_window_days``, positive) does not exceed the hourly retention.
+  https://www.mongodb.com/docs/atlas/backup/cloud-backup/configure-backup-policy/
+  https://registry.terraform.io/providers/mongodb/mongodbatlas/latest/docs/resources/cloud_backup_schedule
+- Private endpoint connection strings: ``connection_strings.private_endpoint[]`` lists, per
+  private endpoint, its ``srv_connection_string`` and ``endpoints[].endpoint_id`` (the VPC
+  endpoint IDs); it is returned only once a private endpoint exists in every region of the
+  cluster's nodes, so the cluster depends on the endpoint services (the provider's
+  ``cluster-geosharded`` example: "Add mongodbatlas_privatelink_endpoint_service explicitly to
+  depends_on"). :meth:`AtlasCluster.private_srv_for` picks the string by VPC endpoint ID.
+- TLS: ``advanced_configuration.minimum_enabled_tls_protocol = "TLS1_2"``; server-side
+  JavaScript off (the provider recommends aggregation operators on 8.0+).
+- Termination protection on (Atlas refuses to delete the cluster), snapshots retained if it is
+  deleted anyway, and ``protect=True``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_mongodbatlas as atlas
+
+from components.base import child_opts, stateful_opts
+
+
+@dataclass(frozen=True)
+class InstanceSize:
+    """One Atlas general-class tier on AWS: memory and vCPUs per node, connection limit per node."""
+
+    ram_gb: int
+    vcpus: int
+    max_connections: int
+
+
+#: General-class AWS tiers Atlas offers, as documented on 2026-12-02 (RAM and vCPUs: "Cluster
+#: Tiers" on https://www.mongodb.com/docs/atlas/manage-clusters/; connections per node, and per
+#: mongos on sharded clusters: https://www.mongodb.com/docs/atlas/reference/atlas-limits/).
+#: M0/Flex are shared tiers without private endpoints, customer keys or continuous backup: left out.
+ATLAS_INSTANCE_SIZES: dict[str, InstanceSize] = {
+    "M10": InstanceSize(2, 2, 1500),
+    "M20": InstanceSize(4, 2, 3000),
+    "M30": InstanceSize(8, 2, 3000),
+    "M40": InstanceSize(16, 4, 6000),
+    "M50": InstanceSize(32, 8, 16000),
+    "M60": InstanceSize(64, 16, 32000),
+    "M80": InstanceSize(128, 32, 96000),
+    "M140": InstanceSize(192, 48, 96000),
+    "M200": InstanceSize(256, 64, 128000),
+    "M300": InstanceSize(384, 96, 128000),
+}
+ATLAS_INSTANCE_SIZES_AS_OF = "2026-12-02"
+#: Major versions a new M10+ cluster can run, as of :data:`ATLAS_INSTANCE_SIZES_AS_OF`
+#: (https://www.mongodb.com/docs/atlas/cluster-additional-settings/).
+MONGODB_MAJOR_VERSIONS: tuple[str, ...] = ("7.0", "8.0")
+CLUSTER_TYPES = frozenset({"REPLICASET", "SHARDED"})
+#: The smallest tier of a sharded cluster.
+MIN_SHARDED_SIZE = "M30"
+MAX_MULTI_REGION_SHARDS = 30
+ELECTABLE_TOTALS = frozenset({3, 5, 7})
+TOP_PRIORITY = 7
+MIN_DISK_GB = 10
+TLS_MINIMUM = "TLS1_2"
+#: Hourly snapshot interval (hours), one of Atlas's 1/2/4/6/8/12.
+HOURLY_INTERVAL = 6
+#: Scaling a large cluster or converting it to sharded takes hours.
+CLUSTER_TIMEOUTS = pulumi.CustomTimeouts(create="3h", update="6h", delete="3h")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
+_AWS_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+
+
+def atlas_region(region: str) -> str:
+    """Atlas's name of an AWS region: ``us-east-1`` -> ``US_EAST_1`` (ValueError if not a region)."""
+    if not _AWS_REGION.match(region):
+        raise ValueError(f"not an AWS region name: {region!r}")
+    return region.upper().replace("-", "_")
+
+
+def size_rank(size: str) -> int:
+    """Position of ``size`` in :data:`ATLAS_INSTANCE_SIZES` (bigger is larger); ValueError if unknown."""
+    if size not in ATLAS_INSTANCE_SIZES:
+        raise ValueError(f"instance size {size!r}: one of {', '.join(ATLAS_INSTANCE_SIZES)}")
+    return list(ATLAS_INSTANCE_SIZES).index(size)
+
+
+@dataclass(frozen=True)
+class RegionNodes:
+    """Nodes of one shard in one AWS region.
+
+    Attributes:
+        region: AWS region name, e.g. ``us-east-1`` (converted with :func:`atlas_region`).
+        electable: Electable nodes here; across regions 3, 5 or 7. The first region listed holds
+            the highest priority (the primary). Required.
+        read_only: Read-only nodes here. Default: 0.
+        analytics: Analytics nodes here (hidden-tagged secondaries for analytical reads). Default: 0.
+    """
+
+    region: str
+    electable: int
+    read_only: int = 0
+    analytics: int = 0
+
+
+def region_priorities(regions: Sequence[RegionNodes]) -> list[int]:
+    """Election priority per region, in order: 7, 6, 5... for electable regions, 0 for the others."""
+    priorities, next_priority = [], TOP_PRIORITY
+    for region in regions:
+        if region.electable:
+            priorities.append(next_priority)
+            next_priority -= 1
+        else:
+            priorities.append(0)
+    return priorities
+
+
+def topology_problem(
+    regions: Sequence[RegionNodes],
+    cluster_type: str,
+    instance_size: str,
+    shards: int,
+    analytics_instance_size: str | None = None,
+) -> str | None:
+    """Why Atlas (or the provider) would refuse this node layout, or None."""
+    if cluster_type not in CLUSTER_TYPES:
+        return f"cluster_type {cluster_type!r}: one of {sorted(CLUSTER_TYPES)}"
+    for size in (instance_size, analytics_instance_size or instance_size):
+        if size not in ATLAS_INSTANCE_SIZES:
+            return f"instance size {size!r}: one of {', '.join(ATLAS_INSTANCE_SIZES)}"
+    if not regions:
+        return "at least one region"
+    names = [r.region for r in regions]
+    if len(set(names)) != len(names):
+        return f"regions listed twice: {names}"
+    for region in regions:
+        atlas_region(region.region)
+        if min(region.electable, region.read_only, region.analytics) < 0:
+            return f"{region.region}: node counts cannot be negative"
+        if not (region.electable or region.read_only or region.analytics):
+            return f"{region.region}: a region needs electable, read-only or analytics nodes"
+    if not regions[0].electable:
+        return "the first region is the primary's: it needs electable nodes"
+    electable = sum(r.electable for r in regions)
+    if electable not in ELECTABLE_TOTALS:
+        return f"{electable} electable nodes per shard: Atlas takes 3, 5 or 7"
+    # Priorities must descend: electable regions first, read-only/analytics-only ones (priority 0) after.
+    priorities = region_priorities(regions)
+    if priorities != sorted(priorities, reverse=True):
+        return "regions without electable nodes must come after every electable region"
+    if cluster_type == "REPLICASET" and shards != 1:
+        return "a replica set has exactly one replication spec (shards=1)"
+    if shards < 1:
+        return "at least one shard"
+    if cluster_type == "SHARDED":
+        if size_rank(instance_size) < size_rank(MIN_SHARDED_SIZE):
+            return f"a sharded cluster needs {MIN_SHARDED_SIZE} or larger, not {instance_size}"
+        if len(regions) > 1 and shards > MAX_MULTI_REGION_SHARDS:
+            return f"{shards} shards: a multi-region cluster has at most {MAX_MULTI_REGION_SHARDS}"
+    return None
+
+
+@dataclass(frozen=True)
+class ClusterShape:
+    """What decides whether one cluster configuration can become another in place."""
+
+    cluster_name: str
+    cluster_type: str
+    instance_size: str
+    shards: int
+    regions: tuple[str, ...]
+    mongo_major_version: str
+
+
+def ladder_problem(old: ClusterShape, new: ClusterShape) -> str | None:
+    """Why going from ``old`` to ``new`` is not an in-place promotion step of the same cluster, or None.
+
+    Refused: a new name (replaces the cluster), sharded back to a replica set (Atlas cannot), fewer
+    shards, a smaller tier, a region dropped or a new primary region (a promotion only adds
+    capacity; these move or drain data), a major version downgrade or a skipped major version.
+    """
+    problems = []
+    if old.cluster_name != new.cluster_name:
+        problems.append(f"renaming the cluster {old.cluster_name!r} -> {new.cluster_name!r} replaces it")
+    if old.cluster_type == "SHARDED" and new.cluster_type == "REPLICASET":
+        problems.append("Atlas cannot convert a sharded cluster back to a replica set")
+    if new.shards < old.shards:
+        problems.append(f"shards {old.shards} -> {new.shards}: removing shards drains data, not a promotion")
+    if size_rank(new.instance_size) < size_rank(old.instance_size):
+        problems.append(f"tier {old.instance_size} -> {new.instance_size} is a downgrade")
+    dropped = [r for r in old.regions if r not in new.regions]
+    if dropped:
+        problems.append(f"regions {dropped} removed: their nodes and data would go")
+    if old.regions and new.regions and old.regions[0] != new.regions[0]:
+        problems.append(f"primary region {old.regions[0]} -> {new.regions[0]}: the primary would move")
+    old_major, new_major = _major(old.mongo_major_version), _major(new.mongo_major_version)
+    if new_major < old_major:
+        problems.append(f"MongoDB {old.mongo_major_version} -> {new.mongo_major_version} is a downgrade")
+    elif new_major[0] - old_major[0] > 1:
+        problems.append(f"MongoDB {old.mongo_major_version} -> {new.mongo_major_version}: one major at a time")
+    return "; ".join(problems) or None
+
+
+def _major(version: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in version.split("."))
+
+
+@dataclass(frozen=True)
+class BackupPolicy:
+    """Retention (in the schedule's units) of each policy item of the cloud backup schedule."""
+
+    hourly_days: int
+    daily_days: int
+    weekly_weeks: int
+    monthly_months: int
+
+
+def backup_policy(backup_retention_days: int, pitr_window_days: int) -> BackupPolicy:
+    """Retentions that keep Atlas's ordering (less frequent items at least as long as more frequent
+    ones) and a restore window no longer than the hourly retention."""
+    if pitr_window_days < 1:
+        raise ValueError("pitr_window_days: a positive number of days")
+    if backup_retention_days < pitr_window_days:
+        raise ValueError("backup_retention_days must be at least pitr_window_days (hourly <= daily retention)")
+    weeks = max(4, math.ceil(backup_retention_days / 7))
+    return BackupPolicy(pitr_window_days, backup_retention_days, weeks, max(12, math.ceil(weeks * 7 / 30)))
+
+
+def select_private_srv(connection_strings: Mapping[str, Any] | None, vpc_endpoint_id: str) -> str:
+    """The ``srvConnectionString`` of the private endpoint whose endpoints include ``vpc_endpoint_id``.
+
+    Accepts the output in either key style (the SDK's snake_case or the wire's camelCase). Empty
+    when Atlas does not list that endpoint (yet): it does so only once a private endpoint exists in
+    every region of the cluster's nodes, so a second ``up`` after the endpoints connect fills it.
+    """
+    for entry in _field(connection_strings, "private_endpoints", "privateEndpoints") or []:
+        ids = {_field(e, "endpoint_id", "endpointId") for e in _field(entry, "endpoints", "endpoints") or []}
+        if vpc_endpoint_id in ids:
+            return _field(entry, "srv_connection_string", "srvConnectionString") or ""
+    return ""
+
+
+def _field(value: Mapping[str, Any] | None, snake: str, camel: str) -> Any:
+    # Membership first: the SDK's output types log a warning when read by their camelCase key.
+    if not value:
+        return None
+    return value[snake] if snake in value else value.get(camel)
+
+
+@dataclass
+class AtlasClusterArgs:
+    """Inputs of :class:`AtlasCluster`.
+
+    Attributes:
+        project_id: Atlas project (ForceNew). Required.
+        cluster_name: Physical name, 1-64 letters, digits, hyphens (ForceNew). Required.
+        cluster_type: ``REPLICASET`` or ``SHARDED``. Required.
+        instance_size: Tier of electable and read-only nodes, one of :data:`ATLAS_INSTANCE_SIZES`. Required.
+        regions: Nodes per region of every shard; the first is the primary region. Required.
+        shards: Replication specs; 1 for a replica set. Default: 1.
+        analytics_instance_size: Tier of analytics nodes. Default: None (= ``instance_size``).
+        mongo_major_version: One of :data:`MONGODB_MAJOR_VERSIONS`. Default: ``8.0``.
+        disk_size_gb: Storage per node, equal for every shard and node type, >= 10. Default: 10.
+        compute_auto_scaling: (min, max) tiers for compute auto-scaling (also of analytics
+            nodes); None: off. Default: None.
+        disk_auto_scaling: Storage auto-scaling (Atlas grows the disk at 90% use). Default: True.
+        backup_retention_days: Daily snapshots kept; weekly and monthly follow. Default: 7.
+        pitr_window_days: Continuous backup restore window (and hourly retention). Default: 7.
+        encryption_at_rest: The project's encryption-at-rest resource, created first. Default: None.
+        depends_on_endpoints: The private endpoint services (``AtlasPrivateEndpoint.ready``), so
+            the private connection strings exist when the cluster is read. Default: none.
+        tags: Atlas resource tags. Default: none.
+    """
+
+    project_id: pulumi.Input[str]
+    cluster_name: str
+    cluster_type: str
+    instance_size: str
+    regions: list[RegionNodes]
+    shards: int = 1
+    analytics_instance_size: str | None = None
+    mongo_major_version: str = "8.0"
+    disk_size_gb: int = 10
+    compute_auto_scaling: tuple[str, str] | None = None
+    disk_auto_scaling: bool = True
+    backup_retention_days: int = 7
+    pitr_window_days: int = 7
+    encryption_at_rest: pulumi.Resource | None = None
+    depends_on_endpoints: list[pulumi.Resource] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.cluster_name):
+            raise ValueError(f"cluster_name {self.cluster_name!r}: 1-64 letters, digits and '-', no leading '-'")
+        problem = topology_problem(
+            self.regions, self.cluster_type, self.instance_size, self.shards, self.analytics_instance_size
+        )
+        if problem:
+            raise ValueError(problem)
+        if self.mongo_major_version not in MONGODB_MAJOR_VERSIONS:
+            raise ValueError(f"mongo_major_version {self.mongo_major_version!r}: one of {MONGODB_MAJOR_VERSIONS}")
+        if self.disk_size_gb < MIN_DISK_GB:
+            raise ValueError(f"disk_size_gb {self.disk_size_gb}: at least {MIN_DISK_GB}")
+        if self.compute_auto_scaling is not None:
+            low, high = self.compute_auto_scaling
+            if not size_rank(low) <= size_rank(self.instance_size) <= size_rank(high):
+                raise ValueError(f"compute_auto_scaling {low}..{high} must include {self.instance_size}")
+        backup_policy(self.backup_retention_days, self.pitr_window_days)
+
+    def shape(self) -> ClusterShape:
+        """The :class:`ClusterShape` of these arguments (for :func:`ladder_problem`)."""
+        return ClusterShape(
+            self.cluster_name,
+            self.cluster_type,
+            self.instance_size,
+            self.shards,
+            tuple(r.region for r in self.regions),
+            self.mongo_major_version,
+        )
+
+
+def _specs(size: str, count: int, disk_gb: int) -> dict[str, Any]:
+    return {"instance_size": size, "node_count": count, "disk_size_gb": disk_gb}
+
+
+def _auto_scaling(args: AtlasClusterArgs) -> dict[str, Any]:
+    scaling: dict[str, Any] = {"disk_gb_enabled": args.disk_auto_scaling, "compute_enabled": False}
+    if args.compute_auto_scaling is not None:
+        low, high = args.compute_auto_scaling
+        scaling.update(
+            compute_enabled=True,
+            compute_scale_down_enabled=True,
+            compute_min_instance_size=low,
+            compute_max_instance_size=high,
+        )
+    return scaling
+
+
+def replication_specs(args: AtlasClusterArgs) -> list[dict[str, Any]]:
+    """One replication spec per shard, each with the same region configs (SDK snake_case keys)."""
+    analytics_size = args.analytics_instance_size or args.instance_size
+    scaling = _auto_scaling(args)
+    configs = []
+    for region, priority in zip(args.regions, region_priorities(args.regions), strict=True):
+        config: dict[str, Any] = {
+            "provider_name": "AWS",
+            "region_name": atlas_region(region.region),
+            "priority": priority,
+            # Zero-count specs stay explicit: removing a block keeps the old nodes (provider docs).
+            "electable_specs": _specs(args.instance_size, region.electable, args.disk_size_gb),
+            "read_only_specs": _specs(args.instance_size, region.read_only, args.disk_size_gb),
+            "analytics_specs": _specs(analytics_size, region.analytics, args.disk_size_gb),
+            "auto_scaling": scaling,
+            "analytics_auto_scaling": scaling,
+        }
+        configs.append(config)
+    return [{"region_configs": configs} for _ in range(args.shards)]
+
+
+def backup_schedule_items(policy: BackupPolicy) -> dict[str, Any]:
+    """The schedule's policy items (SDK snake_case keys): every 6 h, daily, Sundays, the 1st."""
+    return {
+        "policy_item_hourly": {
+            "frequency_interval": HOURLY_INTERVAL,
+            "retention_unit": "days",
+            "retention_value": policy.hourly_days,
+        },
+        "policy_item_daily": {"frequency_interval": 1, "retention_unit": "days", "retention_value": policy.daily_days},
+        "policy_item_weeklies": [
+            {"frequency_interval": 7, "retention_unit": "weeks", "retention_value": policy.weekly_weeks}
+        ],
+        "policy_item_monthlies": [
+            {"frequency_interval": 1, "retention_unit": "months", "retention_value": policy.monthly_months}
+        ],
+    }
+
+
+_OUTPUTS = ("cluster_id", "cluster_name", "connection_strings")
+
+
+class AtlasCluster(pulumi.ComponentResource):
+    """An Atlas cluster that keeps its data: protected, termination-protected, backed up with
+    point-in-time restore, encrypted with our key, TLS 1.2+."""
+
+    cluster: atlas.AdvancedCluster
+    backup_schedule: atlas.CloudBackupSchedule
+
+    def __init__(self, name: str, args: AtlasClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("platform:data:AtlasCluster", name, None, opts)
+        depends_on = [*([args.encryption_at_rest] if args.encryption_at_rest else []), *args.depends_on_endpoints]
+        self.cluster = atlas.AdvancedCluster(
+            f"{name}-cluster",
+            project_id=args.project_id,
+            name=args.cluster_name,
+            cluster_type=args.cluster_type,
+            replication_specs=replication_specs(args),
+            mongo_db_major_version=args.mongo_major_version,
+            backup_enabled=True,
+            pit_enabled=True,
+            retain_backups_enabled=True,
+            termination_protection_enabled=True,
+            encryption_at_rest_provider="AWS",
+            redact_client_log_data=True,
+            use_effective_fields=True,
+            advanced_configuration={"minimum_enabled_tls_protocol": TLS_MINIMUM, "javascript_enabled": False},
+            tags=args.tags or None,
+            opts=stateful_opts(self, depends_on=depends_on, custom_timeouts=CLUSTER_TIMEOUTS),
+        )
+        policy = backup_policy(args.backup_retention_days, args.pitr_window_days)
+        self.backup_schedule = atlas.CloudBackupSchedule(
+            f"{name}-backup",
+            project_id=self.cluster.project_id,
+            cluster_name=self.cluster.name,
+            reference_hour_of_day=3,
+            reference_minute_of_hour=0,
+            restore_window_days=policy.hourly_days,
+            **backup_schedule_items(policy),
+            opts=child_opts(self),
+        )
+        self.cluster_id = self.cluster.cluster_id
+        self.cluster_name = self.cluster.name
+        self.connection_strings = self.cluster.connection_strings
+        self.register_outputs({key: getattr(self, key) for key in _OUTPUTS})
+
+    def private_srv_for(self, vpc_endpoint_id: pulumi.Input[str]) -> pulumi.Output[str]:
+        """The mongodb+srv connection string of the private endpoint whose endpoints include
+        ``vpc_endpoint_id`` (see :func:`select_private_srv`; empty until Atlas lists it)."""
+        return pulumi.Output.all(self.cluster.connection_strings, vpc_endpoint_id).apply(
+            lambda values: select_private_srv(values[0], values[1])
+        )
