@@ -26,7 +26,7 @@ from infra.offline.diagram import (
 )
 from infra.offline.diagram_render import render
 from infra.offline.harness import PlanResult, RecordedResource, stack_config
-from tests.conftest import PHASES, plan_of
+from tests.conftest import PHASES, atlas_plan_of, plan_of
 
 
 def model_of(stack: str) -> DiagramModel:
@@ -183,6 +183,21 @@ def test_atlas_clusters_are_drawn_with_tier_shards_regions_and_endpoints():
     (private_link,) = model.of_kind("atlas-endpoint")
     assert model.cluster_of(private_link).id == "r_us_east_1"
     assert atlas_region("EU_WEST_1") == "eu-west-1"
+
+
+@pytest.mark.parametrize("stack", PHASES)
+def test_the_atlas_variant_draws_its_cluster_and_endpoints(stack):
+    plan = atlas_plan_of(stack)
+    model, owned = build_diagram_model(plan), _top_components(plan)
+    assert {c for n in model.nodes for c in n.components} == {name for name, rs in owned.items() if rs}
+    (atlas,) = model.of_kind("atlas")
+    assert model.cluster_of(atlas).id == ATLAS_CLUSTER and "MongoDB Atlas M" in atlas.label
+    assert not model.of_kind("rds-primary")
+    # Every serving region's apps reach Atlas, through their region's private endpoint.
+    endpoints = model.of_kind("atlas-endpoint")
+    reaching = {model.node(e.source).region for e in _edges(model, "pods", "atlas")}
+    assert reaching == {n.region for n in endpoints} == {n.region for n in model.of_kind("pods")}
+    assert {model.node(e.target).region for e in _edges(model, "pods", "atlas-endpoint")} == reaching
 
 
 # --- rendering (Graphviz) -----------------------------------------------------------------------

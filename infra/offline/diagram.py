@@ -817,14 +817,16 @@ def build_diagram_model(plan: PlanResult) -> DiagramModel:
             label = f"{top.type.rsplit(':', 1)[-1]}\n{_plural(len(group.resources), 'resource')}"
         else:
             label = LABELS[group.kind](sorted(group.resources, key=lambda r: r.urn), component)
+        saas = group.kind == "generic" and all(r.type.startswith("mongodbatlas:") for r in group.resources)
         if kind.global_:
             outer = GLOBAL_CLUSTER
-        elif group.kind == "atlas":
+        elif group.kind == "atlas" or saas:
+            # Atlas's own objects (project, users, alerts) live in Atlas, not in the AWS region.
             outer = ATLAS_CLUSTER
         else:
             outer = _ident("r_" + (group.region or "unknown"))
         section = _AREA_SECTIONS.get(_area(component, builder), "other") if group.kind == "generic" else kind.section
-        cluster = outer if section in ("edge", "atlas") else f"{outer}__{section}"
+        cluster = outer if section in ("edge", "atlas") or outer == ATLAS_CLUSTER else f"{outer}__{section}"
         nodes.append(Node(ids[key], group.kind, label, cluster, tuple(sorted(group.components)), group.region))
     roles = _region_roles(nodes)
     clusters: dict[str, Cluster] = {}
