@@ -16,6 +16,7 @@ message says where the environment lives and what to run next).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import sys
@@ -213,8 +214,10 @@ def _cmd_move(args: argparse.Namespace, console: Console) -> int:
     from infra.promotion.move import MoveRequest, PlanRefusedError, PromotionError, PromotionRefusedError, promote
     from infra.promotion.pulumi_cli import NotLoggedInError, PulumiCli, PulumiCliError
 
-    # Offline and cheap: another engine is refused as unsafe whether or not the CLI is here.
-    check_engines(args.source, args.target, args.project_dir)
+    # Offline and cheap: another engine is refused as unsafe whether or not the CLI is here. A
+    # missing stack file is reported by the offline diff, after the CLI checks.
+    with contextlib.suppress(FileNotFoundError):
+        check_engines(args.source, args.target, args.project_dir)
     if shutil.which("pulumi") is None:
         _error(
             f"the Pulumi CLI is not on PATH; promote/demote move real state and need it (and credentials). "
