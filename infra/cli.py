@@ -7,7 +7,8 @@ Exit status: 0 done (diff: safe); 1 unsafe (the diff or the move refuses to repl
 data, or the two stacks run different database engines, a migration; promote/demote: also the
 real plan, or a precondition); 2 invalid input (stack config or
 stack file; one line naming the key); 3 the Pulumi CLI is missing or not logged in
-(promote/demote); 4 the two stacks are different environments or the move goes the wrong way;
+(promote/demote), or Graphviz's ``dot`` is missing (diagram); 4 the two stacks are different
+environments or the move goes the wrong way;
 5 internal error (a bug: traceback printed); 6 a move stopped part way (promote/demote: the
 message says where the environment lives and what to run next).
 """
@@ -151,6 +152,30 @@ def _cmd_capacity(args: argparse.Namespace, console: Console) -> int:
         sys.stdout.write(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
     else:
         print_capacity(report, console)
+
+
+def _diagram_file(value: str) -> Path:
+    """``-o`` of ``diagram``: a .png or .svg path (argparse reports anything else as a usage error)."""
+    from infra.offline.diagram_render import FORMATS
+
+    path = Path(value)
+    if path.suffix.lstrip(".").lower() not in FORMATS:
+        raise argparse.ArgumentTypeError(f"{value}: the diagram is written as .png or .svg")
+    return path
+
+
+def _cmd_diagram(args: argparse.Namespace, console: Console) -> int:
+    from infra.offline.diagram import build_diagram_model
+    from infra.offline.diagram_render import DotMissingError, render, require_dot
+
+    try:
+        require_dot()  # before the slow plan: a missing tool is one line at once
+    except DotMissingError as error:
+        _error(error)
+        return EXIT_NO_CLI
+    model = build_diagram_model(run_stack(args.stack, args.project_dir))
+    render(model, args.output)
+    console.print(f"{args.output}: {model.title}; {len(model.nodes)} nodes, {len(model.edges)} flows", highlight=False)
     return 0
 
 
@@ -325,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m infra.cli",
         description=__doc__.splitlines()[0],
-        epilog="exit status: 0 done/safe, 1 unsafe, 2 invalid config or stack file, 3 no Pulumi CLI, "
+        epilog="exit status: 0 done/safe, 1 unsafe, 2 invalid config or stack file, 3 no Pulumi CLI (or no dot), "
         "4 different environments or wrong direction, 5 internal error, 6 move stopped part way",
     )
     parser.add_argument(
@@ -359,6 +384,17 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument("--json", action="store_true", help="every priced resource, per component and region, as JSON")
     cost.add_argument("--usage", metavar="FILE", help="usage file (default: PROJECT_DIR/usage/<stack>.yaml)")
     cost.set_defaults(handler=_cmd_cost)
+    diagram = commands.add_parser("diagram", help="architecture picture of a stack, from its resource graph")
+    diagram.add_argument("stack", help="stack name, e.g. phase4")
+    diagram.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=_diagram_file,
+        metavar="FILE",
+        help="where to write it: FILE.png or FILE.svg",
+    )
+    diagram.set_defaults(handler=_cmd_diagram)
 
     for command, text in (("promote", "move the environment up a phase"), ("demote", "move it back down")):
         move = commands.add_parser(command, help=f"{text} (real state; needs the Pulumi CLI and credentials)")
