@@ -99,6 +99,10 @@ class EdgeWafArgs:
             can and cannot see). Default: none (the CRS's 8 KB block applies).
         anonymous_ip: Add the anonymous IP list group after IP reputation, its rules set to Count
             (see :data:`ANONYMOUS_IP_GROUP`). Default: off.
+        log_allowed_requests: Log every request. Default: off — only requests a rule blocked,
+            counted, challenged or excluded as count are kept (:data:`LOGGED_ACTIONS`): allowed
+            traffic is already in the ALB/CloudFront access and application logs, and logging it
+            here too was the largest log bill of every phase (docs/architecture.md, cost).
         tags: Extra tags. Default: none.
     """
 
@@ -109,7 +113,31 @@ class EdgeWafArgs:
     scope: Literal["CLOUDFRONT", "REGIONAL"] = "CLOUDFRONT"
     max_body_bytes: int | None = None
     anonymous_ip: bool = False
+    log_allowed_requests: bool = False
     tags: dict[str, str] = field(default_factory=dict)
+
+
+#: Actions whose requests the WAF log keeps by default: everything a rule acted on, not ALLOW.
+#: ``EXCLUDED_AS_COUNT`` matches rules overridden to Count inside managed groups (the CRS body rule,
+#: the anonymous-IP list). Values and semantics:
+#: https://docs.aws.amazon.com/waf/latest/APIReference/API_ActionCondition.html
+LOGGED_ACTIONS = ("BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "EXCLUDED_AS_COUNT")
+
+
+def logging_filter() -> dict:
+    """A WAF logging filter keeping the requests of :data:`LOGGED_ACTIONS` and dropping the rest
+    (https://docs.aws.amazon.com/waf/latest/APIReference/API_LoggingFilter.html: a default
+    behaviour and at least one filter, each with at least one condition, are required)."""
+    return {
+        "default_behavior": "DROP",
+        "filters": [
+            {
+                "behavior": "KEEP",
+                "requirement": "MEETS_ANY",
+                "conditions": [{"action_condition": {"action": action}} for action in LOGGED_ACTIONS],
+            }
+        ],
+    }
 
 
 def visibility(metric_name: str) -> dict:
@@ -241,6 +269,7 @@ class EdgeWaf(pulumi.ComponentResource):
             resource_arn=self.web_acl.arn,
             log_destination_configs=[self.log_group.arn],
             redacted_fields=[{"single_header": {"name": header}} for header in REDACTED_HEADERS],
+            logging_filter=None if args.log_allowed_requests else logging_filter(),
             opts=child_opts(self),
         )
         self.web_acl_arn = self.web_acl.arn

@@ -215,6 +215,7 @@ def create_compute(
             log_retention_days=config.monitoring.log_retention_days,
             scope="REGIONAL",
             max_body_bytes=max_body_bytes,
+            log_allowed_requests=config.monitoring.waf_log_allowed_requests,
             tags=tags,
         ),
         opts=opts,

@@ -497,13 +497,16 @@ class ThresholdsConfig(_Model):
 class MonitoringConfig(_Model):
     """Alerting and dashboards. Defaults: no e-mail subscribers, dashboards on, logs kept 365 days
     (the FSBP minimum of one year), no in-cluster Prometheus/Grafana (``prometheus``, SPEC phase 3+)
-    and no OpenTelemetry tracing (``tracing``, phase 4)."""
+    and no OpenTelemetry tracing (``tracing``, phase 4). ``wafLogAllowedRequests`` (default false):
+    the WAF logs keep only requests a rule acted on (blocked, counted, challenged); true logs every
+    request, at about 1.5 KB each (the largest log bill of every phase)."""
 
     prometheus: bool = False
     tracing: bool = False
     alert_emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = []
     dashboard: bool = True
     log_retention_days: int = 365
+    waf_log_allowed_requests: bool = False
     thresholds: ThresholdsConfig = ThresholdsConfig()
 
     @field_validator("log_retention_days")

@@ -105,6 +105,7 @@ class EdgeLayer(pulumi.ComponentResource):
                 rate_limit_per_5min=config.assets.waf_rate_limit,
                 log_retention_days=config.monitoring.log_retention_days,
                 anonymous_ip=True,
+                log_allowed_requests=config.monitoring.waf_log_allowed_requests,
                 tags=tags,
             ),
             opts=at_edge,

@@ -157,11 +157,15 @@ def test_capacity_refuses_a_statement_it_has_no_documented_cost_for():
         web_acl_capacity([rule])
 
 
-def _regional_program(max_body_bytes: int | None):
+def _regional_program(max_body_bytes: int | None, log_allowed_requests: bool = False):
     def program():
         provider = aws.Provider("use1", region="us-east-1")
         args = EdgeWafArgs(
-            name="acme-prod-use1-api", kms_key_arn=KEY_ARN, scope="REGIONAL", max_body_bytes=max_body_bytes
+            name="acme-prod-use1-api",
+            kms_key_arn=KEY_ARN,
+            scope="REGIONAL",
+            max_body_bytes=max_body_bytes,
+            log_allowed_requests=log_allowed_requests,
         )
         EdgeWaf("api-waf", args, opts=pulumi.ResourceOptions(provider=provider))
 
@@ -186,3 +190,22 @@ def test_an_acl_over_the_priced_capacity_is_refused(monkeypatch):
     monkeypatch.setitem(edge_waf.MANAGED_RULE_GROUPS, CORE_RULE_SET, 1400)
     with pytest.raises(ValueError, match="needs 1827 WCUs, over the 1500"):
         run_program(_regional_program(None))
+
+
+LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+
+
+def test_the_log_keeps_what_a_rule_acted_on_and_drops_allowed_requests():
+    (logging,) = run_program(_regional_program(None)).of_type(LOGGING)
+    log_filter = logging.inputs["loggingFilter"]
+    assert log_filter["defaultBehavior"] == "DROP"
+    (keep,) = log_filter["filters"]
+    assert keep["behavior"] == "KEEP" and keep["requirement"] == "MEETS_ANY"
+    actions = {c["actionCondition"]["action"] for c in keep["conditions"]}
+    # Every action WAF documents except ALLOW (API_ActionCondition).
+    assert actions == {"BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "EXCLUDED_AS_COUNT"}
+
+
+def test_logging_every_request_is_an_opt_in():
+    (logging,) = run_program(_regional_program(None, log_allowed_requests=True)).of_type(LOGGING)
+    assert "loggingFilter" not in logging.inputs
