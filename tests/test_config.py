@@ -240,7 +240,7 @@ def test_cross_region_replicas_per_source_stay_within_five():
             "platform:database.maxConnections",
             "db.t4g.medium",
         ),
-        (lambda r: r["database"].update(maxConnections=900), "platform:database.maxConnections", "at most 811"),
+        (lambda r: r["database"].update(maxConnections=1700), "platform:database.maxConnections", "at most 1622"),
         (
             lambda r: r["apps"]["dbBootstrap"].update(psqlImage="postgres:latest"),
             "platform:apps.dbBootstrap.psqlImage",
@@ -270,7 +270,7 @@ def test_the_connection_limit_is_the_same_in_every_phase_and_fits_every_class():
     from components.postgres import max_connections
 
     configs = [load_config(stack_config(stack)) for stack in PHASES]
-    assert {c.database.max_connections for c in configs} == {800}
+    assert {c.database.max_connections for c in configs} == {1500}
     for config in configs:
         for instance_class in (config.database.instance_class, config.database.replica_class):
             assert max_connections(instance_class) >= config.database.max_connections
