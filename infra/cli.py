@@ -3,12 +3,12 @@
 Every command runs the real stack program under the SDK's mocks (see :mod:`infra.offline.harness`), so
 what it shows is what ``pulumi up`` would register, without a cloud account or the Pulumi CLI.
 
-Exit status: 0 done (diff: safe); 1 unsafe (the diff or the move refuses to replace or delete
-data, or the two stacks run different database engines, a migration; promote/demote: also the
-real plan, or a precondition); 2 invalid input (stack config or
-stack file; one line naming the key); 3 the Pulumi CLI is missing or not logged in
-(promote/demote), or Graphviz's ``dot`` is missing (diagram); 4 the two stacks are different
-environments or the move goes the wrong way;
+Exit status: 0 done (diff: safe; validate: every mandatory check passes); 1 unsafe (the diff or
+the move refuses to replace or delete data, or the two stacks run different database engines, a
+migration; promote/demote: also the real plan, or a precondition; validate: a mandatory check
+fails); 2 invalid input (stack config or stack file; one line naming the key; validate: also the
+usage file); 3 the Pulumi CLI is missing or not logged in (promote/demote), or Graphviz's ``dot``
+is missing (diagram); 4 the two stacks are different environments or the move goes the wrong way;
 5 internal error (a bug: traceback printed); 6 a move stopped part way (promote/demote: the
 message says where the environment lives and what to run next).
 """
@@ -277,6 +277,28 @@ def _cmd_cost(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
+    from infra.offline.capacity_report import build_report
+    from infra.offline.cost import stack_cost
+    from infra.offline.pricing import PriceError
+    from infra.offline.usage import UsageError
+    from infra.offline.validate import exit_status, render, to_json, validate
+
+    flat = stack_config(args.stack, args.project_dir)
+    config = load_config(flat)  # a ConfigError is the failed check: one line, exit 2 (main)
+    plan = run_stack(args.stack, args.project_dir, flat)
+    try:
+        cost = stack_cost(args.stack, plan, Path(args.project_dir), Path(args.usage) if args.usage else None)
+    except (UsageError, PriceError) as error:  # the cost section fails with the reason; the rest still shows
+        cost = error
+    sections = validate(plan, config, build_report(plan, config), cost)
+    if args.json:
+        sys.stdout.write(json.dumps(to_json(args.stack, config.phase, sections), indent=2, sort_keys=True) + "\n")
+    else:
+        render(args.stack, sections, console)
+    return exit_status(sections)
+
+
 def _print_demote_diff(diff: PromotionDiff, console: Console) -> None:
     """The offline diff of a demotion: its deletes are judged later against the real state."""
     counts = ", ".join(f"{n} {a}" for a, n in diff.counts().items() if n)
@@ -350,8 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m infra.cli",
         description=__doc__.splitlines()[0],
-        epilog="exit status: 0 done/safe, 1 unsafe, 2 invalid config or stack file, 3 no Pulumi CLI (or no dot), "
-        "4 different environments or wrong direction, 5 internal error, 6 move stopped part way",
+        epilog="exit status: 0 done/safe, 1 unsafe or a validate check fails, 2 invalid config, stack or usage "
+        "file, 3 no Pulumi CLI (or no dot), 4 different environments or wrong direction, 5 internal error, "
+        "6 move stopped part way",
     )
     parser.add_argument(
         "--project-dir",
@@ -395,6 +418,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write it: FILE.png or FILE.svg",
     )
     diagram.set_defaults(handler=_cmd_diagram)
+
+    validate = commands.add_parser(
+        "validate", help="config, policy pack, capacity and cost against the phase's targets, offline"
+    )
+    validate.add_argument("stack", help="stack name, e.g. phase2 (reads Pulumi.<stack>.yaml)")
+    validate.add_argument("--json", action="store_true", help="every section and check as JSON")
+    validate.add_argument("--usage", metavar="FILE", help="usage file (default: PROJECT_DIR/usage/<stack>.yaml)")
+    validate.set_defaults(handler=_cmd_validate)
 
     for command, text in (("promote", "move the environment up a phase"), ("demote", "move it back down")):
         move = commands.add_parser(command, help=f"{text} (real state; needs the Pulumi CLI and credentials)")

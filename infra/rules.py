@@ -48,6 +48,11 @@ PHASE_HEADROOM_USERS = {4: 100000}
 PHASE_POOLED_CONNECTIONS = {1: 500, 2: 2000, 3: 5000, 4: 10000}
 #: Availability target in percent (SPEC §3).
 PHASE_AVAILABILITY = {1: 99.5, 2: 99.7, 3: 99.9, 4: 99.95}
+#: Monthly budget in USD (SPEC §3 "Monthly budget (seed guides)"): (aim, upper end). The seed guides'
+#: ranges include SaaS tools, so our aim is the lower end (SPEC §3, issue 12 item 5); ``validate``
+#: fails a stack whose ``cost`` total is above it and shows the upper end as information.
+#: Phase 1's aim is $600 as issue 12 states it (SPEC §3's table prints the range as $500-800).
+PHASE_BUDGET = {1: (600, 800), 2: (1500, 2000), 3: (5000, 7000), 4: (15000, 25000)}
 #: Serving regions (primary + active) each phase runs in.
 PHASE_SERVING_REGIONS = {1: 1, 2: 1, 3: 1, 4: 3}
 #: The api HPA range each phase must at least cover, per serving region (SPEC §3 "Compute" row).
