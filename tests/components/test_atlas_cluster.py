@@ -165,7 +165,8 @@ def test_auto_scaling_bounds_and_analytics_size():
     )
     (config,) = replication_specs(args)[0]["region_configs"]
     assert config["analytics_specs"] == {"instance_size": "M40", "node_count": 1, "disk_size_gb": 10}
-    assert config["auto_scaling"] == config["analytics_auto_scaling"] == {
+    assert config["analytics_auto_scaling"] == config["auto_scaling"]
+    assert config["auto_scaling"] == {
         "disk_gb_enabled": True,
         "compute_enabled": True,
         "compute_scale_down_enabled": True,
@@ -180,10 +181,11 @@ def test_auto_scaling_bounds_and_analytics_size():
 
 def test_sizes_are_fixed_by_default():
     (config,) = replication_specs(LADDER[1])[0]["region_configs"]
-    assert config["auto_scaling"] == config["analytics_auto_scaling"] == {
-        "disk_gb_enabled": False,
-        "compute_enabled": False,
-    }
+    assert (
+        config["auto_scaling"]
+        == config["analytics_auto_scaling"]
+        == {"disk_gb_enabled": False, "compute_enabled": False}
+    )
     assert not any(args.auto_scaling for args in LADDER)
 
 
