@@ -37,13 +37,32 @@ mongodb/terraform-provider-mongodbatlas; the Atlas pages linked):
   provider's own AWS example (``examples/mongodbatlas_encryption_at_rest/aws/atlas-cluster``)
   combines ``backup_enabled = true`` with ``encryption_at_rest_provider = "AWS"``: Atlas encrypts
   the snapshots with the key too (Atlas docs, "Encryption at Rest using Customer Key Management").
-- Auto-scaling: with ``use_effective_fields = true`` (the provider's recommended option) Atlas's
-  own scaling changes cause no drift, but while compute *or* disk auto-scaling is on the provider
-  ignores ``instance_size``, ``disk_size_gb`` and ``disk_iops`` in the program. A phase step that
-  raises the tier therefore only takes effect with auto-scaling off for that update (or through the
-  compute bounds). ``compute_scale_down_enabled`` needs ``compute_min_instance_size``; auto-scaling
-  settings must be the same in every region config.
+- Auto-scaling (compute and/or disk), off by default. While either is on, with
+  ``use_effective_fields = true`` Atlas's own scaling causes no drift, but the provider then ignores
+  ``instance_size``, ``disk_size_gb`` and ``disk_iops`` in the program ("When either compute or
+  disk auto-scaling is enabled (or both), all three fields ... are ignored"): a new tier or disk
+  size takes effect only in an update that turns auto-scaling off ("Manually Updating Specs with
+  use_effective_fields": auto-scaling off + the sizes, apply; then re-enable it). Atlas validates a
+  new compute range against the *effective* tier, so raising ``compute_min_instance_size`` above it
+  (or lowering the max below it) fails in one apply, whatever ``instance_size`` says ("Adjusting the
+  Auto-Scaling Range with use_effective_fields"). Turning disk auto-scaling off fails with
+  ``OPLOG_MIN_RETENTION_HOURS_NO_DISK_AUTO_SCALING`` while ``oplog_min_retention_hours`` is
+  non-zero (this component never sets it). ``compute_scale_down_enabled`` needs
+  ``compute_min_instance_size``; auto-scaling settings must be the same in every region config.
+  https://registry.terraform.io/providers/mongodb/mongodbatlas/latest/docs/resources/advanced_cluster#auto_scaling
   https://registry.terraform.io/providers/mongodb/mongodbatlas/latest/docs/resources/advanced_cluster#auto-scaling-with-effective-fields
+- More than one replication spec (shards > 1): ``use_effective_fields`` "currently has no effect"
+  and the provider recommends not enabling it; Atlas-scaled tiers or disks would then show as drift
+  and the next update would send the program's sizes back. So auto-scaling (compute or disk) is
+  refused with more than one shard, and ``use_effective_fields`` is set exactly when auto-scaling
+  is on (hence with one replication spec): with fixed sizes the specs are what Atlas runs and the
+  flag changes nothing. The update that turns auto-scaling off turns the flag off with it; the
+  pinned SDK's description of the flag: "If an update toggles auto-scaling on or off, Atlas
+  applies the requested spec values in that update". New shards go after the existing specs,
+  which stay unchanged and in order (the update correlates specs to shards by list position).
+  A promotion that resizes while either phase auto-scales is refused by ``diff``
+  (:func:`infra.offline.diff.atlas_cluster_refusals`), which names the two-step procedure.
+  https://registry.terraform.io/providers/mongodb/mongodbatlas/latest/docs/resources/advanced_cluster#multi-shard-clusters-and-topology-changes
 - Backups: ``backup_enabled`` (cloud backup) and ``pit_enabled`` (continuous cloud backup); the
   schedule is ``mongodbatlas.CloudBackupSchedule``: hourly every 1/2/4/6/8/12 h, daily every day,
   weekly on a weekday 1-7, monthly on a day 1-28; a less frequent item keeps its snapshots at
@@ -313,8 +332,9 @@ class AtlasClusterArgs:
         mongo_major_version: One of :data:`MONGODB_MAJOR_VERSIONS`. Default: ``8.0``.
         disk_size_gb: Storage per node, equal for every shard and node type, >= 10. Default: 10.
         compute_auto_scaling: (min, max) tiers for compute auto-scaling (also of analytics
-            nodes); None: off. Default: None.
-        disk_auto_scaling: Storage auto-scaling (Atlas grows the disk at 90% use). Default: True.
+            nodes, whose tier must lie inside too); one shard only. None: off. Default: None.
+        disk_auto_scaling: Storage auto-scaling (Atlas grows the disk at 90% use); one shard
+            only. Default: False (fixed ``disk_size_gb``, applied by every update).
         backup_retention_days: Daily snapshots kept; weekly and monthly follow. Default: 7.
         pitr_window_days: Continuous backup restore window (and hourly retention). Default: 7.
         encryption_at_rest: The project's encryption-at-rest resource, created first. Default: None.
@@ -333,7 +353,7 @@ class AtlasClusterArgs:
     mongo_major_version: str = "8.0"
     disk_size_gb: int = 10
     compute_auto_scaling: tuple[str, str] | None = None
-    disk_auto_scaling: bool = True
+    disk_auto_scaling: bool = False
     backup_retention_days: int = 7
     pitr_window_days: int = 7
     encryption_at_rest: pulumi.Resource | None = None
@@ -352,11 +372,22 @@ class AtlasClusterArgs:
             raise ValueError(f"mongo_major_version {self.mongo_major_version!r}: one of {MONGODB_MAJOR_VERSIONS}")
         if self.disk_size_gb < MIN_DISK_GB:
             raise ValueError(f"disk_size_gb {self.disk_size_gb}: at least {MIN_DISK_GB}")
+        if self.auto_scaling and self.shards > 1:
+            raise ValueError(
+                f"auto-scaling with {self.shards} shards: use_effective_fields has no effect with more than one "
+                "replication spec, so Atlas-scaled sizes would be reverted; fixed sizes only"
+            )
         if self.compute_auto_scaling is not None:
             low, high = self.compute_auto_scaling
-            if not size_rank(low) <= size_rank(self.instance_size) <= size_rank(high):
-                raise ValueError(f"compute_auto_scaling {low}..{high} must include {self.instance_size}")
+            for size in {self.instance_size, self.analytics_instance_size or self.instance_size}:
+                if not size_rank(low) <= size_rank(size) <= size_rank(high):
+                    raise ValueError(f"compute_auto_scaling {low}..{high} must include {size}")
         backup_policy(self.backup_retention_days, self.pitr_window_days)
+
+    @property
+    def auto_scaling(self) -> bool:
+        """True when Atlas may change the tier or the disk (compute or disk auto-scaling is on)."""
+        return self.compute_auto_scaling is not None or self.disk_auto_scaling
 
     def shape(self) -> ClusterShape:
         """The :class:`ClusterShape` of these arguments (for :func:`ladder_problem`)."""
@@ -452,7 +483,9 @@ class AtlasCluster(pulumi.ComponentResource):
             termination_protection_enabled=True,
             encryption_at_rest_provider="AWS",
             redact_client_log_data=True,
-            use_effective_fields=True,
+            # Only while auto-scaling is on does it matter (fixed specs are what Atlas runs), and
+            # auto-scaling implies one replication spec, the only case where it has an effect.
+            use_effective_fields=args.auto_scaling,
             advanced_configuration={"minimum_enabled_tls_protocol": TLS_MINIMUM, "javascript_enabled": False},
             tags=args.tags or None,
             opts=stateful_opts(self, depends_on=depends_on, custom_timeouts=CLUSTER_TIMEOUTS),

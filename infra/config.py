@@ -227,13 +227,21 @@ AtlasSize = Annotated[str, AfterValidator(_atlas_size)]
 
 
 class AtlasAutoScalingConfig(_Model):
-    """Atlas auto-scaling. ``minInstanceSize`` and ``maxInstanceSize``: compute auto-scaling between
-    these tiers (both or neither; they must contain ``instanceSize``). Default: off, the tier
-    changes only through config. ``disk``: storage grows when 90% full. Default: true."""
+    """Atlas auto-scaling, for a team that stays in a phase; off by default (the example stacks keep
+    it off). ``minInstanceSize`` and ``maxInstanceSize``: compute auto-scaling between these tiers
+    (both or neither; they must contain ``instanceSize`` and ``analyticsInstanceSize``). Default:
+    off, the tier changes only through config. ``disk``: storage grows when 90% full. Default:
+    false, ``diskSizeGb`` is the disk and the Atlas disk alert (``alerts.diskPercent``) the guard.
+
+    Either kind needs ``shards: 1``: with more than one replication spec the provider's
+    ``use_effective_fields`` has no effect, so the next ``up`` would revert what Atlas scaled. While
+    either is on, the provider ignores ``instanceSize``/``analyticsInstanceSize``/``diskSizeGb``:
+    to resize (or promote), turn it off with the new sizes in one ``up``, then re-enable it; ``diff``
+    refuses promotions that would not apply (docs/architecture.md, "MongoDB Atlas variant")."""
 
     min_instance_size: AtlasSize | None = None
     max_instance_size: AtlasSize | None = None
-    disk: bool = True
+    disk: bool = False
 
 
 class AtlasAlertsConfig(_Model):

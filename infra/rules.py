@@ -358,6 +358,18 @@ def _check_atlas_sizes(atlas: AtlasConfig, analytics: int) -> None:
             "compute auto-scaling needs both minInstanceSize and maxInstanceSize (or neither: off)",
             missing=True,
         )
+    # With more than one replication spec the provider's use_effective_fields has no effect (its
+    # "Multi-shard clusters and topology changes" note), so Atlas-scaled sizes would show as drift
+    # and the next update would send the configured ones back.
+    if atlas.shards > 1 and (low is not None or scaling.disk):
+        key = "minInstanceSize" if low is not None else "disk"
+        raise ConfigError(
+            f"platform:database.atlas.autoScaling.{key}",
+            low if low is not None else scaling.disk,
+            f"auto-scaling with shards {atlas.shards}: the provider's use_effective_fields has no effect with "
+            f"more than one shard, so the next up would revert what Atlas scaled; fixed instanceSize and "
+            f"diskSizeGb only (no minInstanceSize/maxInstanceSize, disk: false), or shards: 1",
+        )
     if low is not None and high is not None:
         if size_rank(high) <= size_rank(low):
             raise ConfigError(
@@ -368,6 +380,12 @@ def _check_atlas_sizes(atlas: AtlasConfig, analytics: int) -> None:
                 "platform:database.atlas.instanceSize",
                 size,
                 f"compute auto-scaling keeps the tier within autoScaling {low}..{high}: the tier must be inside",
+            )
+        if analytics and not size_rank(low) <= size_rank(atlas.analytics_size) <= size_rank(high):
+            raise ConfigError(
+                "platform:database.atlas.analyticsInstanceSize",
+                atlas.analytics_size,
+                f"analytics nodes auto-scale within the same autoScaling {low}..{high}: the tier must be inside",
             )
         if atlas.cluster_type == "SHARDED" and size_rank(low) < size_rank(MIN_SHARDED_SIZE):
             raise ConfigError(

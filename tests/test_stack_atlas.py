@@ -7,6 +7,7 @@ import json
 import shutil
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -252,6 +253,33 @@ def test_the_phase_ladder_is_enforced(phase, atlas, path):
     assert _refused(_atlas_config(phase, **atlas)).path == path
 
 
+@pytest.mark.parametrize(
+    ("scaling", "path"),
+    [
+        ({"minInstanceSize": "M60", "maxInstanceSize": "M80"}, "platform:database.atlas.autoScaling.minInstanceSize"),
+        ({"disk": True}, "platform:database.atlas.autoScaling.disk"),
+    ],
+)
+def test_auto_scaling_is_refused_with_more_than_one_shard(scaling, path):
+    # Provider docs: use_effective_fields has no effect with several replication specs.
+    error = _refused(_atlas_config("phase4", analyticsInstanceSize="M60", autoScaling=scaling))
+    assert error.path == path and "shards 2" in str(error) and "shards: 1" in str(error)
+
+
+def test_a_team_staying_in_a_phase_may_auto_scale_one_shard():
+    scaling = {"minInstanceSize": "M40", "maxInstanceSize": "M80", "disk": True}
+    atlas = load_config(_atlas_config("phase3", autoScaling=scaling)).database.atlas
+    assert atlas.auto_scaling.disk and atlas.auto_scaling.max_instance_size == "M80"
+    # analytics nodes scale within the same bounds: their M40 must be inside
+    error = _refused(_atlas_config("phase3", autoScaling={**scaling, "minInstanceSize": "M60"}))
+    assert error.path == "platform:database.atlas.analyticsInstanceSize" and "M60..M80" in str(error)
+
+
+def test_auto_scaling_is_off_by_default():
+    atlas = load_config(_atlas_config(autoScaling={})).database.atlas
+    assert not atlas.auto_scaling.disk and atlas.auto_scaling.min_instance_size is None
+
+
 def test_each_engine_refuses_the_others_keys():
     flat = _atlas_config()
     database = json.loads(flat["platform:database"])
@@ -308,3 +336,138 @@ def test_the_policy_pack_passes_every_atlas_phase(stack):
     plan = atlas_plan_of(stack)
     assert [v for r in plan.resources for v in _evaluate(r)] == []
     assert _evaluate_stack(plan.resources) == []
+
+
+# --- auto-scaling and promotions -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", PHASES)
+def test_example_phases_run_fixed_tiers_and_disks(stack):
+    cluster = _cluster(stack)
+    assert cluster["useEffectiveFields"] is False
+    for spec in cluster["replicationSpecs"]:
+        for config in spec["regionConfigs"]:
+            for block in ("autoScaling", "analyticsAutoScaling"):
+                assert config[block] == {"computeEnabled": False, "diskGbEnabled": False}
+
+
+def test_example_disks_grow_with_the_phases():
+    disks = [{c["electableSpecs"]["diskSizeGb"] for c in _cluster(s)["replicationSpecs"][0]["regionConfigs"]}
+             for s in PHASES]  # fmt: skip
+    assert all(len(d) == 1 for d in disks)
+    sizes = [d.pop() for d in disks]
+    assert sizes == sorted(set(sizes)) and sizes[0] >= 20  # phase 1 holds ~20 GB below the 80% disk alert
+
+
+def _sized(tier: str, disk: float, compute=None, disk_on=False, analytics=None, shards=1) -> dict:
+    """AdvancedCluster inputs (camelCase) of one region with these sizes and auto-scaling."""
+    scaling = {"computeEnabled": compute is not None, "diskGbEnabled": disk_on}
+    if compute is not None:
+        scaling.update(computeMinInstanceSize=compute[0], computeMaxInstanceSize=compute[1])
+    config = {
+        "regionName": "US_EAST_1",
+        "priority": 7,
+        "electableSpecs": {"instanceSize": tier, "nodeCount": 3, "diskSizeGb": disk},
+        "readOnlySpecs": {"instanceSize": tier, "nodeCount": 0, "diskSizeGb": disk},
+        "analyticsSpecs": {"instanceSize": analytics or tier, "nodeCount": 1 if analytics else 0, "diskSizeGb": disk},
+        "autoScaling": scaling,
+        "analyticsAutoScaling": scaling,
+    }
+    return {"clusterType": "REPLICASET", "replicationSpecs": [{"regionConfigs": [config]}] * shards}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "detail"),
+    [
+        # The defect of the first example stacks: the tier step is ignored while disk scaling is on.
+        (_sized("M10", 20, disk_on=True), _sized("M30", 20, disk_on=True), "tier M10 -> M30"),
+        (_sized("M10", 20, ("M10", "M20"), True), _sized("M30", 100, ("M30", "M50"), True),
+         "compute range M10..M20 -> M30..M50 leaves out M10..M20"),
+        (_sized("M30", 40), _sized("M30", 120, disk_on=True), "disk GB 40 -> 120"),
+        (_sized("M30", 40, disk_on=True), _sized("M40", 40), "tier M30 -> M40"),
+        (_sized("M30", 40, ("M30", "M40"), analytics="M30"), _sized("M30", 40, ("M30", "M40"), analytics="M40"),
+         "analytics tier M30 -> M40"),
+        # Atlas validates a new range against the effective tier, which may be anywhere in the old one.
+        (_sized("M40", 40, ("M30", "M50")), _sized("M40", 40, ("M40", "M60")), "leaves out M30"),
+        (_sized("M10", 40, ("M10", "M20")), _sized("M10", 40), "compute range M10..M20 -> M10 leaves out M20"),
+        (_sized("M30", 40, disk_on=True), _sized("M30", 40), "disk auto-scaling turned off"),
+    ],
+)  # fmt: skip
+def test_a_step_auto_scaling_keeps_from_applying_is_refused(old, new, detail):
+    (refusal,) = atlas_cluster_refusals(old, new)
+    reason, remedy = refusal
+    assert "auto-scaling is on" in reason and detail in reason and "\n" not in reason
+    assert "Manually Updating Specs" in remedy and "`pulumi up`" in remedy and "source phase's stack" in remedy
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (_sized("M10", 40), _sized("M30", 120)),  # fixed sizes: every update applies them
+        (_sized("M10", 40), _sized("M10", 40, ("M10", "M20"), True)),  # turned on around the running tier
+        (_sized("M30", 40, ("M30", "M40"), True), _sized("M30", 40, ("M30", "M60"), True)),  # a wider range
+        (_sized("M60", 400, shards=1), _sized("M60", 400, shards=2)),
+    ],
+)
+def test_steps_applied_in_one_update_pass(old, new):
+    assert atlas_cluster_refusals(old, new) == []
+
+
+@pytest.fixture
+def cached_atlas_cli(monkeypatch):
+    """The CLI takes the unedited example stacks from :func:`atlas_plan_of` (see ``cached_cli_stacks``)."""
+    import infra.cli
+    from infra.offline.harness import run_stack
+
+    def run(stack, root=ROOT, config=None):
+        flat = stack_config(stack, root) if config is None else dict(config)
+        if stack in PHASES and flat == stack_config(stack, ATLAS_DIR):
+            return atlas_plan_of(stack)
+        return run_stack(stack, root, flat)
+
+    monkeypatch.setattr(infra.cli, "run_stack", run)
+
+
+@pytest.mark.parametrize(("before", "after"), list(zip(PHASES, PHASES[1:], strict=False)))
+def test_the_cli_finds_consecutive_atlas_phases_safe(before, after, cached_atlas_cli, capsys):
+    assert cli_main(["--project-dir", str(ATLAS_DIR), "diff", before, after, "--json"]) == 0
+    diff = json.loads(capsys.readouterr().out)
+    assert diff["safe"] is True
+    (cluster,) = [c for c in diff["changes"] if c["type"] == CLUSTER]
+    assert cluster["action"] == "update"
+
+
+def test_the_first_examples_auto_scaled_step_is_refused_by_the_cli(tmp_path, cached_atlas_cli, capsys):
+    # Phase 1 as it first shipped: M10, 20 GB, compute (M10..M20) and disk auto-scaling on.
+    for path in ATLAS_DIR.glob("Pulumi.phase*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    config_path = tmp_path / "Pulumi.phase1.yaml"
+    document = yaml.safe_load(config_path.read_text())
+    document["config"]["platform:database"]["atlas"].update(
+        diskSizeGb=20, autoScaling={"minInstanceSize": "M10", "maxInstanceSize": "M20", "disk": True}
+    )
+    config_path.write_text(yaml.safe_dump(document))
+    assert cli_main(["--project-dir", str(tmp_path), "diff", "phase1", "phase2", "--json"]) == 1
+    (refusal,) = json.loads(capsys.readouterr().out)["unsafe"]
+    reason = refusal["reason"]
+    assert "tier M10 -> M30" in reason and "disk GB 20 -> 120" in reason
+    assert "leaves out M10..M20" in reason and "disk auto-scaling turned off" in reason
+    assert "Manually Updating Specs" in refusal["remedy"]
+
+
+_TIERS = st.sampled_from(["M10", "M20", "M30", "M40", "M50", "M60"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.tuples(_TIERS, st.sampled_from([20, 40]), st.none() | st.tuples(_TIERS, _TIERS), st.booleans()),
+    st.tuples(_TIERS, st.sampled_from([20, 40]), st.none() | st.tuples(_TIERS, _TIERS), st.booleans()),
+)
+def test_only_auto_scaling_makes_a_resize_unsafe(old, new):
+    before, after = _sized(*old), _sized(*new)
+    assert atlas_cluster_refusals(before, before) == []  # staying put is always fine
+    refused = bool(atlas_cluster_refusals(before, after))
+    if old[2] is None and not old[3] and new[2] is None and not new[3]:
+        assert not refused  # fixed sizes: the provider applies them
+    elif old[:2] != new[:2]:
+        assert refused  # a new size while Atlas may have chosen another

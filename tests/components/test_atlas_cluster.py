@@ -161,9 +161,11 @@ def test_auto_scaling_bounds_and_analytics_size():
         regions=[RegionNodes("us-east-1", 3, analytics=1)],
         analytics_instance_size="M40",
         compute_auto_scaling=("M30", "M50"),
+        disk_auto_scaling=True,
     )
     (config,) = replication_specs(args)[0]["region_configs"]
     assert config["analytics_specs"] == {"instance_size": "M40", "node_count": 1, "disk_size_gb": 10}
+    assert config["analytics_auto_scaling"] == config["auto_scaling"]
     assert config["auto_scaling"] == {
         "disk_gb_enabled": True,
         "compute_enabled": True,
@@ -171,8 +173,37 @@ def test_auto_scaling_bounds_and_analytics_size():
         "compute_min_instance_size": "M30",
         "compute_max_instance_size": "M50",
     }
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must include M30"):
         _args(instance_size="M30", compute_auto_scaling=("M40", "M50"))
+    with pytest.raises(ValueError, match="must include M60"):  # analytics nodes share the bounds
+        dataclasses.replace(args, analytics_instance_size="M60")
+
+
+def test_sizes_are_fixed_by_default():
+    (config,) = replication_specs(LADDER[1])[0]["region_configs"]
+    assert (
+        config["auto_scaling"]
+        == config["analytics_auto_scaling"]
+        == {"disk_gb_enabled": False, "compute_enabled": False}
+    )
+    assert not any(args.auto_scaling for args in LADDER)
+
+
+@pytest.mark.parametrize("scaling", [{"disk_auto_scaling": True}, {"compute_auto_scaling": ("M60", "M80")}])
+def test_auto_scaling_needs_a_single_replication_spec(scaling):
+    # use_effective_fields has no effect with several specs: Atlas-scaled sizes would be reverted.
+    with pytest.raises(ValueError, match="2 shards"):
+        dataclasses.replace(LADDER[2], **scaling)
+    assert dataclasses.replace(LADDER[2], shards=1, **scaling).auto_scaling
+
+
+@pytest.mark.parametrize(
+    ("scaling", "effective"),
+    [({}, False), ({"disk_auto_scaling": True}, True), ({"compute_auto_scaling": ("M10", "M20")}, True)],
+)
+def test_effective_fields_only_while_auto_scaling(scaling, effective):
+    inputs = _run(_args(**scaling)).named("db-cluster").inputs
+    assert inputs["useEffectiveFields"] is effective
 
 
 def test_private_srv_is_picked_by_vpc_endpoint_id_in_either_key_style():
@@ -227,7 +258,7 @@ def test_the_cluster_keeps_its_data(phase4_plan):
     assert inputs["backupEnabled"] is True and inputs["pitEnabled"] is True and inputs["retainBackupsEnabled"] is True
     assert inputs["encryptionAtRestProvider"] == "AWS"
     assert inputs["advancedConfiguration"]["minimumEnabledTlsProtocol"] == "TLS1_2"
-    assert inputs["useEffectiveFields"] is True
+    assert inputs["useEffectiveFields"] is False  # no effect with 2 specs; the provider advises against it
     assert inputs["clusterType"] == "SHARDED" and len(inputs["replicationSpecs"]) == 2
 
 
