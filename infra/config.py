@@ -798,6 +798,18 @@ class CapacityConfig(_Model):
     document_ops_per_vcpu: Annotated[float, Field(gt=0)] = 2000
 
 
+class BudgetConfig(_Model):
+    """What the environment may cost a month, for ``python -m infra.cli validate``.
+
+    ``monthlyUsd`` (default: none): the budget the environment's owner approved. ``validate`` fails
+    a stack whose ``cost`` estimate is above it. Without it the phase's aim applies: the lower end
+    of SPEC §3's budget ($600 / $1,500 / $5,000 / $15,000, ``infra.rules.PHASE_BUDGET``). Either way
+    ``validate`` reports the estimate against that aim, so an approved budget above it stays visible.
+    """
+
+    monthly_usd: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+
+
 class StackConfig(_Model):
     """The whole ``platform:`` namespace of one stack.
 
@@ -824,6 +836,7 @@ class StackConfig(_Model):
     apps: AppsConfig
     dns: DnsConfig | None = None
     capacity: CapacityConfig = CapacityConfig()
+    budget: BudgetConfig = BudgetConfig()
 
     @field_validator("tags")
     @classmethod

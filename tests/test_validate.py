@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infra.cli import main as cli_main
-from infra.config import StackConfig, load_config
+from infra.config import BudgetConfig, StackConfig, load_config
 from infra.offline.capacity_report import CapacityReport, Check
 from infra.offline.cost import CostReport, LineItem, ResourceCost
 from infra.offline.harness import ROOT, PlanResult, RecordedResource, stack_config
@@ -29,8 +29,10 @@ QUEUE_URN = "urn:pulumi:phase1::platform::aws:sqs/queue:Queue::use1-jobs"
 
 
 @functools.cache
-def _config() -> StackConfig:
-    return load_config(stack_config("phase1"))
+def _config(approved: int | None = None) -> StackConfig:
+    """Phase 1's config with the budget ``approved`` (none: the phase's aim gates)."""
+    config = load_config(stack_config("phase1"))
+    return config.model_copy(update={"budget": BudgetConfig(monthly_usd=approved)})
 
 
 def _plan(*resources: RecordedResource) -> PlanResult:
@@ -60,9 +62,9 @@ AIM, UPPER = PHASE_BUDGET[1]
 PASSING = {"plan": _plan(), "capacity": _capacity(150, 100), "cost": _cost(AIM - 1)}
 
 
-def _sections(**changes):
+def _sections(approved: int | None = None, **changes):
     parts = {**PASSING, **changes}
-    return validate(parts["plan"], _config(), parts["capacity"], parts["cost"])
+    return validate(parts["plan"], _config(approved), parts["capacity"], parts["cost"])
 
 
 def _by_title(sections):
@@ -111,6 +113,25 @@ def test_a_total_over_the_aim_exits_1_and_the_ceiling_gates_nothing():
     cost = _by_title(ceiling_above_upper)["cost"]
     assert exit_status(ceiling_above_upper) == 0 and cost.items[1].passed is None
     assert f"against the upper end ${UPPER}" in cost.items[1].detail
+
+
+def test_an_approved_budget_gates_instead_of_the_aim_and_the_gap_stays_listed():
+    sections = _sections(approved=AIM + 300, cost=_cost(AIM + 250))
+    cost = _by_title(sections)["cost"]
+    assert exit_status(sections) == 0
+    assert [(i.name, i.passed) for i in cost.items] == [
+        ("monthly total", True),
+        ("against the phase's aim", None),
+        ("ceiling (every node group at max)", None),
+    ]
+    assert cost.items[0].detail == f"${AIM + 250:,}: at or under the approved budget ${AIM + 300:,}"
+    assert cost.items[1].detail.startswith(f"${AIM + 250:,}: $250 over the aim ${AIM}")
+    over_approved = _sections(approved=AIM + 100, cost=_cost(AIM + 250))
+    assert exit_status(over_approved) == 1
+    assert (
+        _by_title(over_approved)["cost"].items[0].detail
+        == f"${AIM + 250:,}: $150 over the approved budget ${AIM + 100:,}"
+    )
 
 
 @given(st.floats(0, 4 * AIM, allow_nan=False))
@@ -198,7 +219,7 @@ def test_a_usage_file_that_puts_a_phase_over_its_budget_fails_the_cost_section(t
     path.write_text(yaml.safe_dump(usage))
     status, document = _run_json(capsys, "phase1", None, "--usage", str(path))
     total = document["sections"][3]["items"][0]
-    assert status == 1 and total["passed"] is False and "over the aim $600" in total["detail"]
+    assert status == 1 and total["passed"] is False and "over the approved budget" in total["detail"]
 
 
 @uses_cached_stacks
