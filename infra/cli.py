@@ -152,6 +152,7 @@ def _cmd_capacity(args: argparse.Namespace, console: Console) -> int:
         sys.stdout.write(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
     else:
         print_capacity(report, console)
+    return 0
 
 
 def _diagram_file(value: str) -> Path:

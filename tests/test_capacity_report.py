@@ -70,7 +70,7 @@ def test_the_numbers_come_from_the_plan(stack):
 def test_phase_4_counts_the_readers_of_every_region_and_phase_3_not_its_standby():
     _, phase4 = _report("phase4")
     db4 = next(c for c in phase4.checks if c.key == "db_queries")
-    assert "9 × db.m7g.2xlarge (8 vCPU)" in db4.formula
+    assert "12 × db.m7g.xlarge (4 vCPU)" in db4.formula
     config3, _ = _report("phase3")
     cells = cell_facts(plan_of("phase3"), config3.capacity)
     standby = [c for c in cells if not c.serving]

@@ -27,12 +27,12 @@ def test_consecutive_promotions_are_safe(source, target, capsys):
     assert stateful == []
 
 
-def test_promotion_to_phase_2_resizes_the_database_in_place_and_adds_a_replica(capsys):
+def test_promotion_to_phase_2_grows_the_database_in_place_and_adds_a_replica(capsys):
     assert cli_main(["diff", "phase1", "phase2", "--json"]) == 0
     changes = {c["name"]: c for c in json.loads(capsys.readouterr().out)["changes"]}
     primary = changes["use1-db-instance"]
     assert primary["action"] == "update"
-    assert {"instanceClass", "backupRetentionPeriod"} <= set(primary["changed"])
+    assert {"allocatedStorage", "backupRetentionPeriod"} <= set(primary["changed"])
     assert changes["use1-db-replicas-replica-0"]["action"] == "create"
     assert changes["use1-network-nat-1"]["action"] == "create"
 

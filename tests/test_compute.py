@@ -91,6 +91,6 @@ def test_phase_4_apps_in_other_regions_log_in_to_the_primary_regions_proxy():
     statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
     writer, *readers = statements["DatabaseLogin"]["Resource"]
     assert writer.startswith("arn:aws:rds-db:us-east-1:") and writer.endswith("/app")
-    # Three replicas in us-west-2, each by its resource id.
-    assert len(readers) == 3 and all(r.startswith("arn:aws:rds-db:us-west-2:") and ":dbuser:db-" in r for r in readers)
+    # Four replicas in us-west-2, each by its resource id.
+    assert len(readers) == 4 and all(r.startswith("arn:aws:rds-db:us-west-2:") and ":dbuser:db-" in r for r in readers)
     assert statements["QueueKey"]["Condition"]["StringEquals"]["kms:ViaService"] == "sqs.us-west-2.amazonaws.com"

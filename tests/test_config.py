@@ -204,7 +204,8 @@ def test_cross_region_replicas_per_source_stay_within_five():
     from infra.rules import replica_fan_out
 
     config = load_config(stack_config("phase4"))
-    assert replica_fan_out(config) == {"primary": 5, "us-west-2": 2, "eu-west-1": 2}
+    # The primary feeds its 4 local replicas and one cascade head per remote region (2 cross-region).
+    assert replica_fan_out(config) == {"primary": 6, "us-west-2": 3, "eu-west-1": 3}
     raw = _raw("phase4")
     raw["regions"] += [
         {

@@ -88,14 +88,16 @@ def test_the_bootstrap_job_runs_once_in_the_primarys_cluster_before_the_apps(pha
         (
             "phase4",
             {
-                **{f"use1-db-replicas-replica-{i}": ("use1-db-instance", False, None) for i in range(3)},
+                **{f"use1-db-replicas-replica-{i}": ("use1-db-instance", False, None) for i in range(4)},
                 **{
                     name: value
                     for cell in ("usw2", "euw1")
                     for name, value in {
                         f"{cell}-db-replicas-replica-0": ("use1-db-instance", True, 1),
-                        f"{cell}-db-replicas-replica-1": (f"{cell}-db-replicas-replica-0", False, None),
-                        f"{cell}-db-replicas-replica-2": (f"{cell}-db-replicas-replica-0", False, None),
+                        **{
+                            f"{cell}-db-replicas-replica-{i}": (f"{cell}-db-replicas-replica-0", False, None)
+                            for i in (1, 2, 3)
+                        },
                     }.items()
                 },
             },
@@ -151,7 +153,7 @@ def test_a_same_region_replica_naming_a_key_and_a_cross_region_one_without_are_r
 
 def test_six_cross_region_replicas_of_one_source_and_a_head_without_backups_are_refused():
     plan = plan_of("phase4")
-    # The old topology: every remote replica straight from the primary (six cross-region ones).
+    # The old topology: every remote replica straight from the primary (eight cross-region ones).
     primary = plan.named("use1-db-instance")
     flattened = []
     for r in plan.resources:
@@ -160,7 +162,7 @@ def test_six_cross_region_replicas_of_one_source_and_a_head_without_backups_are_
             r = dataclasses.replace(r, property_dependencies=deps, inputs={**r.inputs, "kmsKeyId": "k"})
         flattened.append(r)
     messages = dict(replica_topology(_stack(flattened)))
-    assert "6 cross-region replicas" in messages[primary.urn]
+    assert "8 cross-region replicas" in messages[primary.urn]
     headless = _edit(plan, "usw2-db-replicas-replica-0", backupRetentionPeriod=None)
     messages = dict(replica_topology(_stack(headless)))
     assert "needs automated backups" in messages[plan.named("usw2-db-replicas-replica-0").urn]
@@ -171,7 +173,7 @@ def test_a_replica_whose_limit_is_below_its_sources_is_refused():
     group = plan.named("usw2-db-replicas-params")
     parameters = [{**p, "value": "700"} if p["name"] == "max_connections" else p for p in group.inputs["parameters"]]
     messages = dict(replica_connections(_stack(_edit(plan, "usw2-db-replicas-params", parameters=parameters))))
-    assert "max_connections 700 is below its source's 800" in messages[plan.named("usw2-db-replicas-replica-0").urn]
+    assert "max_connections 700 is below its source's 1500" in messages[plan.named("usw2-db-replicas-replica-0").urn]
 
 
 def test_an_environment_built_with_rds_managed_passwords_converts_in_place():
@@ -200,8 +202,9 @@ def test_promotion_keeps_the_phase_3_remote_replica_as_the_head_of_its_cascade()
     diff = diff_plans(plan_of("phase3"), plan_of("phase4"))
     changes = {c.name: c for c in diff.changes if c.type == RDS}
     assert changes["usw2-db-replicas-replica-0"].action == "update"
-    assert set(changes["usw2-db-replicas-replica-0"].changed) == {"instanceClass", "maxAllocatedStorage"}
-    assert {changes[f"usw2-db-replicas-replica-{i}"].action for i in (1, 2)} == {"create"}
+    # Same class in phases 3 and 4 (db.m7g.xlarge): only its storage ceiling grows.
+    assert set(changes["usw2-db-replicas-replica-0"].changed) == {"maxAllocatedStorage"}
+    assert {changes[f"usw2-db-replicas-replica-{i}"].action for i in (1, 2, 3)} == {"create"}
     assert diff.is_safe
 
 
@@ -210,7 +213,7 @@ def test_parameter_groups_pin_the_same_limit_on_every_instance(phase_plan):
     for group in phase_plan.of_type(PARAMS):
         (limit,) = [p for p in group.inputs["parameters"] if p["name"] == "max_connections"]
         values.add((limit["value"], limit["applyMethod"]))
-    assert values == {("800", "pending-reboot")}
+    assert values == {("1500", "pending-reboot")}
 
 
 def test_the_app_password_reaches_the_cluster_only_as_a_scram_verifier():

@@ -192,7 +192,7 @@ def test_apps_in_remote_regions_sign_writer_tokens_for_the_primarys_region():
         assert data["DB_WRITER_REGION"] == "us-east-1"
         assert data["DB_WRITER_ENDPOINT"].endswith(".us-east-1.rds.amazonaws.com")
         assert data["DB_READER_ENDPOINTS"].endswith(f".{data['DB_READER_REGION']}.rds.amazonaws.com")
-        assert data["DB_READER_ENDPOINTS"].count(",") == 2
+        assert data["DB_READER_ENDPOINTS"].count(",") == 3
 
 
 def test_every_kubernetes_resource_uses_its_cells_cluster_provider(phase_plan):

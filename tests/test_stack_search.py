@@ -26,7 +26,7 @@ def test_no_search_before_phase_3(stack):
 
 @pytest.mark.parametrize(
     ("stack", "instance_type", "count", "volume"),
-    [("phase3", "r7g.large.search", 3, 200), ("phase4", "r7g.xlarge.search", 6, 500)],
+    [("phase3", "r7g.large.search", 3, 200), ("phase4", "r7g.xlarge.search", 3, 500)],
 )
 def test_phase_3_and_4_sizes(stack, instance_type, count, volume):
     domain = _domain(stack)

@@ -192,7 +192,8 @@ def test_validate_of_a_phase_reports_four_sections_and_exits_by_them(capsys):
     assert [s["title"] for s in document["sections"]] == ["config", "policy", "capacity", "cost"]
     assert document["sections"][0]["passed"] is True
     cost_items = [i["name"] for i in document["sections"][3]["items"]]
-    assert cost_items == ["monthly total", "ceiling (every node group at max)"]
+    # Phase 2 declares an approved budget, so the estimate against the aim is listed too.
+    assert cost_items == ["monthly total", "against the phase's aim", "ceiling (every node group at max)"]
     assert cli_main(["validate", "phase2"]) == status
     out = capsys.readouterr().out
     for heading in ("1. config", "2. policy", "3. capacity", "4. cost: phase 2 budget $1,500–$2,000/month"):
