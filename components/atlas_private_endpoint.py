@@ -37,7 +37,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 
-from components.atlas_cluster import atlas_region
+from components.atlas_topology import atlas_region
 from components.base import child_opts, merge_tags
 
 #: TCP ports of Atlas's AWS private endpoints (one per node behind the endpoint service).

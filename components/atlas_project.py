@@ -47,7 +47,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 
-from components.atlas_cluster import atlas_region
+from components.atlas_topology import atlas_region
 from components.base import child_opts, merge_tags, stateful_opts
 
 KMS_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt")

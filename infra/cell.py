@@ -17,17 +17,13 @@ subnets), and the endpoints in ``endpoints``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.alb_alarms import controller_alb_tags, lookup_alb
-from components.atlas_alerts import AtlasAlerts, AtlasAlertsArgs
-from components.atlas_cluster import AtlasCluster, AtlasClusterArgs, RegionNodes
-from components.atlas_private_endpoint import AtlasPrivateEndpoint, AtlasPrivateEndpointArgs
-from components.atlas_project import AtlasProject, AtlasProjectArgs
-from components.atlas_users import AtlasDatabaseUsers, AtlasDatabaseUsersArgs, AtlasUserSpec
+from components.atlas_topology import RegionNodes
 from components.base import region_code
 from components.events import Events, EventsArgs, SubscriptionSpec, TopicSpec
 from components.kms import (
@@ -53,6 +49,14 @@ from infra.config import RegionConfig, StackConfig
 from infra.edge import EdgeLayer
 from infra.failfast import deferred_output
 from infra.naming import Names
+
+if TYPE_CHECKING:
+    # The Atlas components are imported where a MongoDB stack builds them: the Atlas SDK's import
+    # would otherwise cost every PostgreSQL run about a third of a second.
+    from components.atlas_cluster import AtlasCluster
+    from components.atlas_private_endpoint import AtlasPrivateEndpoint
+    from components.atlas_project import AtlasProject
+    from components.atlas_users import AtlasDatabaseUsers
 from infra.rules import atlas_nodes
 
 
@@ -331,6 +335,8 @@ class RegionalCell(pulumi.ComponentResource):
         self, name: str, config: StackConfig, cell: RegionConfig, account_id: pulumi.Input[str], tags: dict[str, str]
     ) -> AtlasProject:
         """The Atlas project, with encryption at rest under this (the primary) cell's KMS key."""
+        from components.atlas_project import AtlasProject, AtlasProjectArgs
+
         atlas = config.database.atlas
         assert atlas is not None
         sharded_across_regions = atlas.cluster_type == "SHARDED" and len(atlas_nodes(config)) > 1
@@ -357,6 +363,9 @@ class RegionalCell(pulumi.ComponentResource):
         """Register, under this primary cell, the Atlas cluster spanning every serving region (this one
         first) and its alerts, once every cell's private endpoint exists; then give each serving cell
         its apps' connection string and their database users (their Pod Identity roles)."""
+        from components.atlas_alerts import AtlasAlerts, AtlasAlertsArgs
+        from components.atlas_cluster import AtlasCluster, AtlasClusterArgs
+
         atlas = config.database.atlas
         assert atlas is not None and self.atlas_project is not None
         name = region_code(self.region)
@@ -414,6 +423,8 @@ class RegionalCell(pulumi.ComponentResource):
     def attach_atlas(self, config: StackConfig, cluster: AtlasCluster) -> None:
         """This serving cell's side of the cluster: its apps' connection string (through this
         region's endpoint) and their Atlas users (their Pod Identity roles, readWrite, MONGODB-AWS)."""
+        from components.atlas_users import AtlasDatabaseUsers, AtlasDatabaseUsersArgs, AtlasUserSpec
+
         assert self.atlas_endpoint is not None and self._resolve_mongodb_uri is not None
         assert self.atlas_project is not None
         self._resolve_mongodb_uri(cluster.private_srv_for(self.atlas_endpoint.vpc_endpoint_id))
@@ -433,6 +444,8 @@ class RegionalCell(pulumi.ComponentResource):
         self, name: str, config: StackConfig, cell: RegionConfig, clients: list[str], tags: dict[str, str]
     ) -> AtlasPrivateEndpoint:
         """This cell's PrivateLink endpoint to the Atlas project, in the app subnets, open to them only."""
+        from components.atlas_private_endpoint import AtlasPrivateEndpoint, AtlasPrivateEndpointArgs
+
         assert self.atlas_project is not None
         return AtlasPrivateEndpoint(
             f"{name}-atlas-endpoint",

@@ -21,7 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic.alias_generators import to_camel
 
 from components.assets import VIEWER_TLS_POLICIES, signing_key_problem
-from components.atlas_cluster import (
+from components.atlas_topology import (
     ATLAS_INSTANCE_SIZES,
     ATLAS_INSTANCE_SIZES_AS_OF,
     MIN_DISK_GB,

@@ -11,7 +11,7 @@ import ipaddress
 import math
 import re
 
-from components.atlas_cluster import ELECTABLE_TOTALS, MIN_SHARDED_SIZE, RegionNodes, size_rank, topology_problem
+from components.atlas_topology import ELECTABLE_TOTALS, MIN_SHARDED_SIZE, RegionNodes, size_rank, topology_problem
 from components.base import region_code
 from components.cluster import EKS_UNSUPPORTED_ZONE_IDS, fits, node_capacity
 from components.postgres import max_connections

@@ -8,8 +8,9 @@ import pulumi_mongodbatlas as atlas
 import pytest
 from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy
 
-from components.atlas_cluster import AtlasCluster, AtlasClusterArgs, RegionNodes
+from components.atlas_cluster import AtlasCluster, AtlasClusterArgs
 from components.atlas_project import AtlasProject, AtlasProjectArgs
+from components.atlas_topology import RegionNodes
 from components.atlas_users import AtlasDatabaseUsers, AtlasDatabaseUsersArgs, AtlasUserSpec
 from infra.offline.harness import RecordedResource, run_program
 from policy.pack import build_policies

@@ -156,7 +156,7 @@ def worker_throughput(max_pods: int, jobs_per_pod_per_second: float) -> float:
 
 def atlas_connections(per_node: int, nodes_per_shard: int, shards: int = 1, sharded: bool = False) -> int:
     """Client connections an Atlas cluster accepts for the application, ``per_node`` being the
-    tier's limit (``components.atlas_cluster.ATLAS_INSTANCE_SIZES``).
+    tier's limit (``components.atlas_topology.ATLAS_INSTANCE_SIZES``).
 
     Replica set: every OLTP node's limit (drivers reach the secondaries too), less what Atlas
     keeps. Sharded: the apps talk to the ``mongos`` routers, one per replica-set node of every

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.atlas_cluster import ATLAS_INSTANCE_SIZES, InstanceSize
+from components.atlas_topology import ATLAS_INSTANCE_SIZES, InstanceSize
 from components.cluster import node_capacity
 from components.postgres import INSTANCE_VCPUS, max_connections
 from components.redis import NODE_MEMORY_GIB

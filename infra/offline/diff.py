@@ -24,7 +24,7 @@ from typing import Any
 
 from pulumi.runtime.rpc import _special_sig_key
 
-from components.atlas_cluster import ATLAS_INSTANCE_SIZES, size_rank
+from components.atlas_topology import ATLAS_INSTANCE_SIZES, size_rank
 from infra.offline.forcenew import forcing_keys, is_stateful, normalized, top
 from infra.offline.harness import PlanResult, RecordedResource, provider_identity
 

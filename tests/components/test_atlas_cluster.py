@@ -9,22 +9,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pulumi._types import input_type_py_to_pulumi_names
 
-from components.atlas_cluster import (
+from components.atlas_cluster import AtlasCluster, AtlasClusterArgs, replication_specs
+from components.atlas_private_endpoint import AtlasPrivateEndpoint, AtlasPrivateEndpointArgs
+from components.atlas_topology import (
     ATLAS_INSTANCE_SIZES,
     MONGODB_MAJOR_VERSIONS,
-    AtlasCluster,
-    AtlasClusterArgs,
     RegionNodes,
     atlas_region,
     backup_policy,
     ladder_problem,
     region_priorities,
-    replication_specs,
     select_private_srv,
     size_rank,
     topology_problem,
 )
-from components.atlas_private_endpoint import AtlasPrivateEndpoint, AtlasPrivateEndpointArgs
 from infra.offline.forcenew import FORCE_NEW, STATEFUL_TYPES, top
 from infra.offline.harness import run_program
 
