@@ -11,20 +11,23 @@ serving region and its alerts; every serving cell gets a PrivateLink endpoint to
 Atlas users of its apps' Pod Identity roles. Their logical names do not depend on the phase, so
 replica set -> sharded -> multi-region are updates of the same resources.
 
+Each engine's data layer is wired in its own module, :mod:`infra.cell_postgres` and
+:mod:`infra.cell_atlas` (as the compute part is in :mod:`infra.compute`), so this class reads as
+the list of what a region holds: key, network, data layer, cache, search, queues/events/stream,
+compute, monitoring. Their resources are children of the cell all the same.
+
 The EKS cluster and workloads plug in here for serving cells: they take ``network`` (private
 subnets), and the endpoints in ``endpoints``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.alb_alarms import controller_alb_tags, lookup_alb
-from components.atlas_topology import RegionNodes
-from components.base import region_code
 from components.events import Events, EventsArgs, SubscriptionSpec, TopicSpec
 from components.kms import (
     CLOUDWATCH_ALARMS_GRANT,
@@ -35,40 +38,20 @@ from components.kms import (
     logs_grant,
     sns_delivery_grant,
 )
-from components.monitoring import DbTarget, Monitoring, MonitoringArgs
-from components.network import Network, NetworkArgs, subnet_layout
-from components.postgres import Postgres, PostgresArgs
-from components.postgres_replicas import PostgresReplicas, PostgresReplicasArgs, replica_identifier
+from components.monitoring import Monitoring, MonitoringArgs
+from components.network import Network, NetworkArgs
 from components.queues import Queues, QueuesArgs, QueueSpec
 from components.redis import Redis, RedisArgs
 from components.search import SearchDomain, SearchDomainArgs
 from components.streaming import EventStream, StreamArgs
 from infra.alerts import alarm_thresholds
+from infra.cell_atlas import CellAtlas
+from infra.cell_postgres import CellPostgres
 from infra.compute import API_NAMESPACE, CellServices, create_compute
 from infra.config import RegionConfig, StackConfig
 from infra.edge import EdgeLayer
 from infra.failfast import deferred_output
 from infra.naming import Names
-
-if TYPE_CHECKING:
-    # The Atlas components are imported where a MongoDB stack builds them: the Atlas SDK's import
-    # would otherwise cost every PostgreSQL run about a third of a second.
-    from components.atlas_cluster import AtlasCluster
-    from components.atlas_private_endpoint import AtlasPrivateEndpoint
-    from components.atlas_project import AtlasProject
-    from components.atlas_users import AtlasDatabaseUsers
-from infra.rules import atlas_nodes
-
-
-def writer_connections(config: StackConfig) -> int:
-    """``max_connections`` of the primary and every replica: ``platform:database.maxConnections``.
-
-    One value for the whole chain and every phase: a PostgreSQL hot standby refuses to replay WAL
-    from a primary with a higher limit, a new replica first runs on RDS's default group (the
-    config keeps the value within its memory-derived limit), and a changed value would apply at
-    reboots whose order nobody controls.
-    """
-    return config.database.max_connections
 
 
 def _nat_strategy(config: StackConfig, cell: RegionConfig) -> str:
@@ -140,30 +123,15 @@ class RegionalCell(pulumi.ComponentResource):
         clients = list(self.network.layout.private)
         # The writer's IAM login lives with the primary: apps sign tokens for its region.
         self.writer_region = primary.region if primary is not None else cell.region
-        self.mongodb = config.database.engine == "mongodb"
-        self.database: Postgres | None = None
-        self.replicas: PostgresReplicas | None = None
-        self.atlas_project: AtlasProject | None = None
-        self.atlas_cluster: AtlasCluster | None = None
-        self.atlas_endpoint: AtlasPrivateEndpoint | None = None
-        self.atlas_users: AtlasDatabaseUsers | None = None
-        self.mongodb_uri: pulumi.Output[str] | None = None
-        self._resolve_mongodb_uri = None
-        if self.mongodb:
-            self.atlas_project = (
-                self._create_atlas_project(name, config, cell, account_id, tags)
-                if primary is None
-                else primary.atlas_project
+        # One data layer per engine; the other stays None.
+        self.postgres: CellPostgres | None = None
+        self.atlas: CellAtlas | None = None
+        if config.database.engine == "mongodb":
+            self.atlas = CellAtlas(
+                self, name, config, cell, account_id, clients, primary.atlas if primary else None, tags
             )
-            if self.serving:
-                self.atlas_endpoint = self._create_atlas_endpoint(name, config, cell, clients, tags)
-                # The cluster waits for every region's endpoint (so its private connection strings
-                # exist), and this cell's apps need the string of theirs: the program creates the
-                # cluster after all cells (add_atlas_cluster) and resolves this then.
-                self.mongodb_uri, self._resolve_mongodb_uri = deferred_output()
         else:
-            self._create_postgres(name, config, cell, clients, primary, tags)
-        writer = self.database if primary is None else primary.database
+            self.postgres = CellPostgres(self, name, config, cell, clients, primary.postgres if primary else None, tags)
         self.cache = self._create_cache(name, config, cell, clients, tags) if self.serving else None
         # Search lives with the primary (its index is rebuilt from the database); the alarms need
         # the monitoring topic, which is created last, so it arrives as a deferred output.
@@ -193,7 +161,7 @@ class RegionalCell(pulumi.ComponentResource):
                 resolve_sources(self.events.sources)
             if config.streaming is not None:
                 self.stream = self._create_stream(name, config, base, alerts, tags)
-            services = self._services(config, cell, writer, edge)
+            services = self._services(config, cell, edge)
             self.cluster, self.workloads = create_compute(self, name, base, config, cell, account_id, services, tags)
             api, worker = self.workloads
             # The api produces; the worker consumes and may enqueue follow-up jobs.
@@ -206,57 +174,18 @@ class RegionalCell(pulumi.ComponentResource):
             resolve_search_topic(self.monitoring.topic_arn)
         if resolve_alerts is not None:
             resolve_alerts(self.monitoring.topic_arn)
-        self.endpoints = self._endpoints(writer)
+        self.endpoints = self._endpoints()
         self.register_outputs({"endpoints": self.endpoints, "region": self.region})
 
-    def _create_postgres(
-        self,
-        name: str,
-        config: StackConfig,
-        cell: RegionConfig,
-        clients: list[str],
-        primary: RegionalCell | None,
-        tags: dict[str, str],
-    ) -> None:
-        """The writable RDS instance (primary cell) and the cell's read replicas of it."""
-        names = Names(config.name)
-        self.database = self._create_primary(name, config, cell, clients, tags) if primary is None else None
-        source = primary.database if primary is not None else self.database
-        assert source is not None
-        self.replicas = PostgresReplicas(
-            f"{name}-db-replicas",
-            PostgresReplicasArgs(
-                identifier_prefix=names.replicas(cell.region),
-                count=cell.read_replicas,
-                source_db_arn=source.arn,
-                cross_region=primary is not None,
-                instance_class=config.database.replica_class,
-                engine_version=config.database.engine_version,
-                kms_key_arn=self.key.arn,
-                vpc_id=self.network.vpc_id,
-                subnet_ids=self.network.isolated_subnet_ids,
-                client_cidr_blocks=clients,
-                monitoring_role_arn=source.monitoring_role_arn,
-                performance_insights_retention_days=config.database.performance_insights_retention_days,
-                monitoring_interval_seconds=config.database.monitoring_interval_seconds,
-                slow_query_ms=config.database.slow_query_ms,
-                max_allocated_storage_gb=config.database.max_allocated_storage_gb,
-                max_connections=writer_connections(config),
-                log_retention_days=config.monitoring.log_retention_days,
-                tags=tags,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
-    def _services(
-        self, config: StackConfig, cell: RegionConfig, writer: Postgres | None, edge: EdgeLayer
-    ) -> CellServices:
+    def _services(self, config: StackConfig, cell: RegionConfig, edge: EdgeLayer) -> CellServices:
         """What the cell's apps connect to: plain values and outputs of the data components."""
         assert self.cache is not None and self.queues is not None
+        data_layer = self.postgres or self.atlas
+        assert data_layer is not None
         bucket_name, bucket_arn, bucket_key_arn = edge.assets_bucket(cell.region)
         app_config: dict[str, pulumi.Input[str]] = {
             "AWS_REGION": cell.region,
-            **(self._mongodb_config(config) if writer is None else self._postgres_config(config, writer)),
+            **data_layer.app_config(config),
             "CACHE_ENDPOINT": self.cache.endpoint,
             "CACHE_PORT": "6379",
             # The region's own bucket (phase 4, replicated), reached through the S3 gateway endpoint.
@@ -284,13 +213,14 @@ class RegionalCell(pulumi.ComponentResource):
             key_arn=self.key.arn,
             writer_region=self.writer_region,
             # Atlas takes writes through the cell's own endpoint; RDS writes cross to the primary's VPC.
-            writer_cidr=cell.cidr if writer is None else config.primary.cidr,
+            writer_cidr=config.primary.cidr if self.postgres else cell.cidr,
             config=app_config,
             # Apps sign in to the database with IAM (tokens, or MONGODB-AWS); no database secret is theirs.
             secret_arns={"CACHE_AUTH": self.cache.auth_secret_arn},
-            writer_proxy_id=None if writer is None else writer.proxy_id,
-            replica_resource_ids=[] if self.replicas is None else list(self.replicas.resource_ids),
-            bootstrap=writer if self.database is not None else None,
+            writer_proxy_id=self.postgres.writer.proxy_id if self.postgres else None,
+            replica_resource_ids=list(self.postgres.replicas.resource_ids) if self.postgres else [],
+            # The bootstrap Job runs where the writable instance lives: the primary cell.
+            bootstrap=self.postgres.database if self.postgres else None,
             queue_arns=dict(self.queues.queue_arns),
             queue_urls=dict(self.queues.queue_urls),
             bucket_arn=bucket_arn,
@@ -298,210 +228,6 @@ class RegionalCell(pulumi.ComponentResource):
             search_domain_arn=self.search.arn if self.search is not None else None,
             topic_arns=topics,
             stream_arn=self.stream.stream_arn if self.stream else None,
-        )
-
-    def _postgres_config(self, config: StackConfig, writer: Postgres) -> dict[str, pulumi.Input[str]]:
-        """The apps' PostgreSQL keys: the writer's proxy, this region's replicas, the IAM logins."""
-        assert self.replicas is not None
-        db = config.database
-        return {
-            # IAM tokens are signed for the host's region: the writer proxy lives in the primary's.
-            "DB_WRITER_ENDPOINT": writer.proxy_endpoint,
-            "DB_WRITER_REGION": self.writer_region,
-            "DB_READER_ENDPOINTS": pulumi.Output.all(*self.replicas.endpoints).apply(",".join),
-            "DB_READER_REGION": self.region,
-            "DB_PORT": "5432",
-            "DB_NAME": db.database_name,
-            "DB_USER": db.app_username,
-            "DB_READER_USER": db.reader_username,
-        }
-
-    def _mongodb_config(self, config: StackConfig) -> dict[str, pulumi.Input[str]]:
-        """The apps' MongoDB keys: the SRV string of this cell's own private endpoint (no credentials:
-        the driver signs in as the pod's IAM role, MONGODB-AWS in ``$external``)."""
-        assert self.mongodb_uri is not None
-        multi_region = len(atlas_nodes(config)) > 1
-        return {
-            "DB_ENGINE": "mongodb",
-            "MONGODB_URI": self.mongodb_uri,
-            "MONGODB_AUTH_MECHANISM": "MONGODB-AWS",
-            "MONGODB_DATABASE": config.database.database_name,
-            # Reads go to the closest member (this region's, over its endpoint) when the cluster
-            # spans regions; in one region they spare the primary. Writes always reach the primary.
-            "MONGODB_READ_PREFERENCE": "nearest" if multi_region else "secondaryPreferred",
-        }
-
-    def _create_atlas_project(
-        self, name: str, config: StackConfig, cell: RegionConfig, account_id: pulumi.Input[str], tags: dict[str, str]
-    ) -> AtlasProject:
-        """The Atlas project, with encryption at rest under this (the primary) cell's KMS key."""
-        from components.atlas_project import AtlasProject, AtlasProjectArgs
-
-        atlas = config.database.atlas
-        assert atlas is not None
-        sharded_across_regions = atlas.cluster_type == "SHARDED" and len(atlas_nodes(config)) > 1
-        return AtlasProject(
-            f"{name}-atlas-project",
-            AtlasProjectArgs(
-                org_id=atlas.org_id,
-                project_name=Names(config.name).atlas_project(),
-                account_id=account_id,
-                # The key's ARN in KMS's documented form (arn:aws:kms:<region>:<account>:key/<id>, what
-                # key.arn is), from its ID: Atlas is given the ID, the role's policy the ARN.
-                kms_key_arn=pulumi.Output.concat(
-                    "arn:aws:kms:", cell.region, ":", account_id, ":key/", self.key.key_id
-                ),
-                kms_region=cell.region,
-                # A multi-region sharded cluster is reached over PrivateLink only in regionalized mode.
-                regionalized_private_endpoints=sharded_across_regions,
-                tags=tags,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
-    def add_atlas_cluster(self, config: StackConfig, cells: list[RegionalCell]) -> AtlasCluster:
-        """Register, under this primary cell, the Atlas cluster spanning every serving region (this one
-        first) and its alerts, once every cell's private endpoint exists; then give each serving cell
-        its apps' connection string and their database users (their Pod Identity roles)."""
-        from components.atlas_alerts import AtlasAlerts, AtlasAlertsArgs
-        from components.atlas_cluster import AtlasCluster, AtlasClusterArgs
-
-        atlas = config.database.atlas
-        assert atlas is not None and self.atlas_project is not None
-        name = region_code(self.region)
-        tags = {"PlatformEnvironment": config.name, **config.tags}
-        scaling = atlas.auto_scaling
-        compute = (
-            (scaling.min_instance_size, scaling.max_instance_size)
-            if scaling.min_instance_size is not None and scaling.max_instance_size is not None
-            else None
-        )
-        serving = [cell for cell in cells if cell.atlas_endpoint is not None]
-        cluster = AtlasCluster(
-            f"{name}-atlas-cluster",
-            AtlasClusterArgs(
-                project_id=self.atlas_project.project_id,
-                cluster_name=Names(config.name).atlas_cluster(),
-                cluster_type=atlas.cluster_type,
-                instance_size=atlas.instance_size,
-                regions=[
-                    RegionNodes(c.region, n.electable, n.read_only, n.analytics) for _, c, n in atlas_nodes(config)
-                ],
-                shards=atlas.shards,
-                analytics_instance_size=atlas.analytics_instance_size,
-                mongo_major_version=atlas.mongo_major_version,
-                disk_size_gb=atlas.disk_size_gb,
-                compute_auto_scaling=compute,
-                disk_auto_scaling=scaling.disk,
-                backup_retention_days=atlas.backup_retention_days,
-                pitr_window_days=atlas.pitr_window_days,
-                encryption_at_rest=self.atlas_project.encryption_at_rest,
-                depends_on_endpoints=[cell.atlas_endpoint.ready for cell in serving if cell.atlas_endpoint],
-                tags=tags,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        alerts = atlas.alerts
-        AtlasAlerts(
-            f"{name}-atlas-alerts",
-            AtlasAlertsArgs(
-                project_id=self.atlas_project.project_id,
-                emails=list(config.monitoring.alert_emails),
-                cpu_percent=alerts.cpu_percent,
-                connections_percent=alerts.connections_percent,
-                replication_lag_seconds=alerts.replication_lag_seconds,
-                disk_percent=alerts.disk_percent,
-                query_targeting_ratio=alerts.query_targeting_ratio,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        for cell in serving:
-            cell.atlas_cluster = cluster
-            cell.attach_atlas(config, cluster)
-        return cluster
-
-    def attach_atlas(self, config: StackConfig, cluster: AtlasCluster) -> None:
-        """This serving cell's side of the cluster: its apps' connection string (through this
-        region's endpoint) and their Atlas users (their Pod Identity roles, readWrite, MONGODB-AWS)."""
-        from components.atlas_users import AtlasDatabaseUsers, AtlasDatabaseUsersArgs, AtlasUserSpec
-
-        assert self.atlas_endpoint is not None and self._resolve_mongodb_uri is not None
-        assert self.atlas_project is not None
-        self._resolve_mongodb_uri(cluster.private_srv_for(self.atlas_endpoint.vpc_endpoint_id))
-        api, worker = self.workloads
-        self.atlas_users = AtlasDatabaseUsers(
-            f"{region_code(self.region)}-atlas-users",
-            AtlasDatabaseUsersArgs(
-                project_id=self.atlas_project.project_id,
-                cluster_name=cluster.cluster_name,
-                database_name=config.database.database_name,
-                users=[AtlasUserSpec("api", api.role_arn), AtlasUserSpec("worker", worker.role_arn)],
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
-    def _create_atlas_endpoint(
-        self, name: str, config: StackConfig, cell: RegionConfig, clients: list[str], tags: dict[str, str]
-    ) -> AtlasPrivateEndpoint:
-        """This cell's PrivateLink endpoint to the Atlas project, in the app subnets, open to them only."""
-        from components.atlas_private_endpoint import AtlasPrivateEndpoint, AtlasPrivateEndpointArgs
-
-        assert self.atlas_project is not None
-        return AtlasPrivateEndpoint(
-            f"{name}-atlas-endpoint",
-            AtlasPrivateEndpointArgs(
-                project_id=self.atlas_project.project_id,
-                region=cell.region,
-                name=Names(config.name).atlas_endpoint(cell.region),
-                vpc_id=self.network.vpc_id,
-                subnet_ids=list(self.network.private_subnet_ids),
-                client_cidr_blocks=clients,
-                tags=tags,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
-    def _create_primary(
-        self, name: str, config: StackConfig, cell: RegionConfig, clients: list[str], tags: dict[str, str]
-    ) -> Postgres:
-        db = config.database
-        # Active regions' apps write through this proxy over their VPC peering (see program.py).
-        clients = clients + [
-            cidr
-            for other in config.regions
-            if other.role == "active"
-            for cidr in subnet_layout(other.cidr, len(other.zones)).private
-        ]
-        return Postgres(
-            f"{name}-db",
-            PostgresArgs(
-                identifier=Names(config.name).primary_db(),
-                region=cell.region,
-                vpc_id=self.network.vpc_id,
-                subnet_ids=self.network.isolated_subnet_ids,
-                proxy_subnet_ids=self.network.private_subnet_ids,
-                client_cidr_blocks=clients,
-                kms_key_arn=self.key.arn,
-                engine_version=db.engine_version,
-                instance_class=db.instance_class,
-                allocated_storage_gb=db.allocated_storage_gb,
-                max_allocated_storage_gb=db.max_allocated_storage_gb,
-                backup_retention_days=db.backup_retention_days,
-                database_name=db.database_name,
-                master_username=db.master_username,
-                app_username=db.app_username,
-                password_rotation_days=db.password_rotation_days,
-                performance_insights_retention_days=db.performance_insights_retention_days,
-                monitoring_interval_seconds=db.monitoring_interval_seconds,
-                slow_query_ms=db.slow_query_ms,
-                proxy_max_connections_percent=db.proxy.max_connections_percent,
-                proxy_max_idle_connections_percent=db.proxy.max_idle_connections_percent,
-                proxy_idle_client_timeout_seconds=db.proxy.idle_client_timeout_seconds,
-                max_connections=writer_connections(config),
-                log_retention_days=config.monitoring.log_retention_days,
-                tags=tags,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _create_search(
@@ -668,21 +394,6 @@ class RegionalCell(pulumi.ComponentResource):
         account_id: pulumi.Input[str],
         tags: dict[str, str],
     ) -> Monitoring:
-        db = config.database
-        targets = []
-        if self.database is not None:
-            targets.append(
-                DbTarget(Names(config.name).primary_db(), writer_connections(config), db.allocated_storage_gb, False)
-            )
-        targets += [
-            DbTarget(
-                replica_identifier(Names(config.name).replicas(cell.region), index),
-                writer_connections(config),
-                db.allocated_storage_gb,
-                True,
-            )
-            for index in range(cell.read_replicas)
-        ]
         return Monitoring(
             f"{name}-monitoring",
             MonitoringArgs(
@@ -691,7 +402,7 @@ class RegionalCell(pulumi.ComponentResource):
                 kms_key_arn=self.key.arn,
                 alert_emails=list(config.monitoring.alert_emails),
                 thresholds=alarm_thresholds(config),
-                db_instances=targets,
+                db_instances=self.postgres.monitoring_targets(config, cell) if self.postgres else [],
                 cache_nodes=list(self.cache.member_cluster_ids) if self.cache else [],
                 queues=sorted(self.queues.queue_names.values()) if self.queues else [],
                 # Job DLQs, then the event subscriptions' DLQs (SNS gave up delivering).
@@ -722,15 +433,13 @@ class RegionalCell(pulumi.ComponentResource):
         """The API's ALB by ARN suffix, for its alarms."""
         return {} if self.api_alb is None else {"api": self.api_alb.arn_suffix}
 
-    def _endpoints(self, writer: Postgres | None) -> dict[str, Any]:
+    def _endpoints(self) -> dict[str, Any]:
         """What apps in this region connect to (the seam for the EKS workloads' ConfigMap)."""
         endpoints: dict[str, Any] = {"region": self.region, "vpcId": self.network.vpc_id}
-        if writer is not None and self.replicas is not None:
-            endpoints["dbProxyEndpoint"] = writer.proxy_endpoint
-            endpoints["dbWriterRegion"] = self.writer_region
-            endpoints["dbReaderEndpoints"] = self.replicas.endpoints
-        if self.mongodb_uri is not None:
-            endpoints["mongodbUri"] = self.mongodb_uri
+        if self.postgres is not None:
+            endpoints.update(self.postgres.endpoints())
+        if self.atlas is not None and self.atlas.uri is not None:
+            endpoints["mongodbUri"] = self.atlas.uri
         endpoints["alertTopicArn"] = self.monitoring.topic_arn
         if self.cache is not None:
             endpoints["cacheEndpoint"] = self.cache.endpoint

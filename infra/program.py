@@ -14,6 +14,7 @@ from components.base import region_code
 from components.dns import RegionEndpoint
 from components.peering import VpcPeering, VpcPeeringArgs
 from infra.cell import RegionalCell, regional_provider
+from infra.cell_atlas import add_atlas_cluster
 from infra.config import StackConfig, current_config, load_config
 from infra.edge import EDGE_REGION, EdgeLayer
 from infra.failfast import run_failing_fast
@@ -45,7 +46,7 @@ def build(config: StackConfig) -> dict[str, object]:
     primary = cells[0]
     if config.database.engine == "mongodb":
         # After every cell: the cluster waits for all regions' private endpoints.
-        primary.add_atlas_cluster(config, cells)
+        add_atlas_cluster(primary, config, cells)
     for cell, cell_config in zip(cells[1:], config.regions[1:], strict=True):
         # Atlas takes each region's writes through that region's own endpoint: no peering needed.
         if cell_config.role != "active" or config.database.engine == "mongodb":
