@@ -270,7 +270,8 @@ class _Mocks(pulumi.runtime.Mocks):
     def _atlas_cluster(self, name: str, digest: str, atlas_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         host = f"{inputs.get('name', name)}".lower()
         process = "MONGOS" if inputs.get("clusterType") == "SHARDED" else "MONGOD"
-        endpoints = self.atlas_endpoints.get(str(inputs.get("projectId")), [])
+        # By region, not by registration order (which varies between runs), so plans are reproducible.
+        endpoints = sorted(self.atlas_endpoints.get(str(inputs.get("projectId")), []), key=lambda e: (e[1], e[0]))
         return {
             "clusterId": atlas_id,
             "stateName": "IDLE",
