@@ -23,7 +23,7 @@ AWS constraints this component relies on:
   https://docs.aws.amazon.com/opensearch-service/latest/developerguide/managedomains-multiaz.html
   https://docs.aws.amazon.com/opensearch-service/latest/developerguide/managedomains-dedicatedmasternodes.html
 - Graviton instance types are named ``<family>.<size>.search`` (``r7g.large.search``,
-  ``m7g.large.search``); the config's table (``infra/config.py``) lists the ones we accept; not
+  ``m7g.large.search``); the config's table (``infra/config/data.py``) lists the ones we accept; not
   every Region offers every type.
   https://docs.aws.amazon.com/opensearch-service/latest/developerguide/supported-instance-types.html
 - gp3 volumes take ``iops`` and ``throughput`` (``throughput`` at least 125 MiB/s, the provider's

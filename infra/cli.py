@@ -139,7 +139,7 @@ def print_capacity(report, console: Console) -> None:
     failed = [c.target for c in report.checks if not c.passed]
     summary = f"[red]{len(failed)} of {len(report.checks)} targets FAIL[/red]: {escape(', '.join(failed))}"
     console.print(summary if failed else f"[green]all {len(report.checks)} targets PASS[/green]")
-    console.print("[dim]assumptions: platform:capacity (infra/config.py CapacityConfig); exit 0 either way, "
+    console.print("[dim]assumptions: platform:capacity (infra/config/capacity.py CapacityConfig); exit 0 either way, "
                   "validate gates[/dim]")  # fmt: skip
 
 

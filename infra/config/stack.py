@@ -103,7 +103,7 @@ def _from_validation_error(error: ValidationError) -> ConfigError:
         allowed = f"unknown key; allowed keys: {_allowed_keys(owner)}" if owner else "unknown key"
         return ConfigError(_key_path(loc), first["input"], allowed)
     if first["type"] == "missing":
-        return ConfigError(_key_path(loc), None, "required; see the section's docs in infra/config.py", missing=True)
+        return ConfigError(_key_path(loc), None, "required; see the section's docs in infra/config/", missing=True)
     message = first["msg"].removeprefix("Value error, ")
     return ConfigError(_key_path(loc), first.get("input"), message)
 
