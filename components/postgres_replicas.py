@@ -18,7 +18,7 @@ AWS constraints this component relies on:
   after it (terraform-provider-aws #38056): a new replica first runs on the default group, whose
   ``max_connections`` derives from its class memory. PostgreSQL refuses to run a hot standby whose
   ``max_connections`` is below its primary's, so the pinned value must be at most that default for
-  every class in the chain and the same on every instance (see ``infra/rules.py``).
+  every class in the chain and the same on every instance (see ``infra/rules/database.py``).
   https://www.postgresql.org/docs/current/hot-standby.html#HOT-STANDBY-ADMIN
 """
 
