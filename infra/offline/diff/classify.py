@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -32,15 +31,6 @@ def _ignoring(old: Mapping[str, Any], new: Mapping[str, Any], paths: list[str]) 
         else:
             target.pop(parts[-1], None)
     return result
-
-
-def _provider_urn(ref: str) -> str:
-    """Stackless URN of a provider reference (``URN::ID``); default providers compare equal across versions."""
-    if not ref:
-        return ""
-    key = stackless_urn(ref.rsplit("::", 1)[0])
-    prefix, name = key.rsplit("::", 1)
-    return f"{prefix}::default" if re.fullmatch(r"default(_\d+_\d+_\d+.*)?", name) else key
 
 
 def _pair(
