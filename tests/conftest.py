@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+import yaml
 
 import infra.cli
 from infra.offline.harness import ROOT, PlanResult, run_stack, stack_config
@@ -57,3 +59,16 @@ def cached_cli_stacks(monkeypatch) -> None:
         return run_stack(stack, root, flat)
 
     monkeypatch.setattr(infra.cli, "run_stack", run)
+
+
+def copy_project(tmp_path: Path, edit=None) -> Path:
+    """The root stack files and usage files copied into ``tmp_path``; ``edit`` changes phase 1's config."""
+    for path in ROOT.glob("Pulumi*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    shutil.copytree(ROOT / "usage", tmp_path / "usage")
+    if edit:
+        config_path = tmp_path / "Pulumi.phase1.yaml"
+        document = yaml.safe_load(config_path.read_text())
+        edit(document["config"])
+        config_path.write_text(yaml.safe_dump(document))
+    return tmp_path

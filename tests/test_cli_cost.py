@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
@@ -18,7 +17,7 @@ from infra.offline.cost import check_coverage, price_plan
 from infra.offline.harness import ROOT, run_program
 from infra.offline.pricing import load_table
 from infra.offline.usage import load_usage, usage_path
-from tests.conftest import PHASES, plan_of
+from tests.conftest import PHASES, copy_project, plan_of
 
 pytestmark = pytest.mark.usefixtures("cached_cli_stacks")
 TABLE = load_table()
@@ -69,18 +68,6 @@ def test_cost_json_and_human_views(capsys):
     assert f"total ${round(total):,}/month" in out
 
 
-def _project(tmp_path: Path, edit=None) -> Path:
-    for path in ROOT.glob("Pulumi*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    shutil.copytree(ROOT / "usage", tmp_path / "usage")
-    if edit:
-        config_path = tmp_path / "Pulumi.phase1.yaml"
-        document = yaml.safe_load(config_path.read_text())
-        edit(document["config"])
-        config_path.write_text(yaml.safe_dump(document))
-    return tmp_path
-
-
 def _one_line_error(capsys) -> str:
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and "\n" not in err
@@ -88,7 +75,7 @@ def _one_line_error(capsys) -> str:
 
 
 def test_a_bad_usage_file_is_one_line_and_exit_2(tmp_path, capsys):
-    project = _project(tmp_path)
+    project = copy_project(tmp_path)
     (project / "usage" / "phase1.yaml").write_text("defaults: {aws:sqs/queue:Queue: {monthly_requests: lots}}\n")
     assert cli_main(["--project-dir", str(project), "cost", "phase1"]) == EXIT_CONFIG_ERROR
     assert "monthly_requests" in _one_line_error(capsys)
@@ -108,7 +95,7 @@ def test_a_usage_key_the_plan_needs_is_named_with_the_file(tmp_path, capsys):
 
 
 def test_a_node_type_without_a_price_is_one_line_and_exit_2(tmp_path, capsys):
-    project = _project(tmp_path, lambda config: config["platform:cache"].update(nodeType="cache.m6g.large"))
+    project = copy_project(tmp_path, lambda config: config["platform:cache"].update(nodeType="cache.m6g.large"))
     assert cli_main(["--project-dir", str(project), "cost", "phase1"]) == EXIT_CONFIG_ERROR
     error = _one_line_error(capsys)
     assert "cache.m6g.large" in error and "elasticache.valkey_node_hour" in error

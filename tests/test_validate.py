@@ -23,6 +23,7 @@ from infra.offline.pricing import PriceError, load_table
 from infra.offline.usage import UsageError
 from infra.offline.validate import exit_status, to_json, validate, verdict
 from infra.rules import PHASE_BUDGET
+from tests.conftest import copy_project
 
 TABLE = load_table()
 QUEUE_URN = "urn:pulumi:phase1::platform::aws:sqs/queue:Queue::use1-jobs"
@@ -166,18 +167,6 @@ def test_json_carries_every_section_item_and_the_exit_status():
 uses_cached_stacks = pytest.mark.usefixtures("cached_cli_stacks")
 
 
-def _project(tmp_path: Path, edit=None) -> Path:
-    for path in ROOT.glob("Pulumi*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    shutil.copytree(ROOT / "usage", tmp_path / "usage")
-    if edit:
-        config_path = tmp_path / "Pulumi.phase1.yaml"
-        document = yaml.safe_load(config_path.read_text())
-        edit(document["config"])
-        config_path.write_text(yaml.safe_dump(document))
-    return tmp_path
-
-
 def _run_json(capsys, stack: str, project: Path | None = None, *options: str) -> tuple[int, dict]:
     status = cli_main([*(["--project-dir", str(project)] if project else []), "validate", stack, "--json", *options])
     document = json.loads(capsys.readouterr().out)
@@ -204,7 +193,7 @@ def test_validate_of_a_phase_reports_four_sections_and_exits_by_them(capsys):
 @uses_cached_stacks
 def test_a_config_edit_that_breaks_a_policy_fails_the_policy_section(tmp_path, capsys):
     # Load-time rules cannot know the stack's name; the pack refuses physical names containing it.
-    project = _project(tmp_path, lambda config: config.update({"platform:name": "acme-phase1"}))
+    project = copy_project(tmp_path, lambda config: config.update({"platform:name": "acme-phase1"}))
     status, document = _run_json(capsys, "phase1", project)
     policy = document["sections"][1]
     assert status == 1 and policy["passed"] is False
@@ -225,7 +214,7 @@ def test_a_usage_file_that_puts_a_phase_over_its_budget_fails_the_cost_section(t
 
 @uses_cached_stacks
 def test_a_bad_config_is_one_line_and_exit_2(tmp_path, capsys):
-    project = _project(tmp_path, lambda config: config.update({"platform:phase": 9}))
+    project = copy_project(tmp_path, lambda config: config.update({"platform:phase": 9}))
     assert cli_main(["--project-dir", str(project), "validate", "phase1"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -235,7 +224,7 @@ def test_a_bad_config_is_one_line_and_exit_2(tmp_path, capsys):
 
 @uses_cached_stacks
 def test_a_missing_usage_file_is_the_cost_sections_reason_and_exit_2(tmp_path, capsys):
-    project = _project(tmp_path)
+    project = copy_project(tmp_path)
     shutil.rmtree(project / "usage")
     status, document = _run_json(capsys, "phase1", project)
     cost = document["sections"][3]
